@@ -1,0 +1,1 @@
+return Tokamak.Cli.CliApp.Run(args);

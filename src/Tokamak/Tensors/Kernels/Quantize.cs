@@ -5,7 +5,9 @@ namespace Tokamak.Tensors.Kernels;
 /// GGUF block layouts. Q8_0: d = amax/127 stored as F16, q = round(x/d) (half away from zero). Q4_0 (as ggml): m
 /// is the element of largest magnitude, with its sign; d = m/−8 stored as F16, q = clamp(⌊x/d + 8.5⌋, 0, 15).
 /// Unlike ggml, x/d uses the F16-rounded d that is stored, which bounds the error by |d|/2 per element (by |d| for
-/// Q4_0 elements clamped at 15) and makes quantizing dequantized values reproduce them exactly.
+/// Q4_0 elements clamped at 15) and makes quantizing dequantized values reproduce them exactly. Both hold while d
+/// is in F16's normal range (≥ 2^-14, i.e. Q8_0 blocks with amax ≥ ~7.8e-3); below it the stored scale is coarse
+/// and the largest elements can be off by a further (max |q|)·|d_exact − d|.
 /// </summary>
 public static unsafe class Quantize
 {

@@ -25,7 +25,7 @@ public sealed class LlamaTrainModel
     private LlamaGradScratch? _grad;
 
     private TrainBatch? _batch;
-    private int _counted;
+    private int _counted, _lastTokens;
 
     /// <summary>Creates a model with zeroed parameters; call <see cref="InitializeWeights"/> or load a checkpoint.</summary>
     /// <param name="config">Shape of the model.</param>
@@ -61,6 +61,9 @@ public sealed class LlamaTrainModel
 
     /// <summary>Targets counted by the last <see cref="Forward"/> (non-ignored tokens).</summary>
     public int CountedTokens => _counted;
+
+    /// <summary>Per-token losses of the last <see cref="Forward"/> (0 for ignored targets).</summary>
+    public ReadOnlySpan<float> TokenLosses => _losses.AsSpan(0, _lastTokens);
 
     /// <summary>Bytes held by activation and gradient scratch buffers for the current capacity.</summary>
     public long ActivationBytes =>
@@ -101,6 +104,7 @@ public sealed class LlamaTrainModel
         Linear.Forward(_lnF, HeadWeight(Parameters), [], _logits, T, C, V);
         var (sum, count) = CrossEntropy.Forward(_logits, batch.Targets, _losses, V);
         _counted = count;
+        _lastTokens = T;
         return count == 0 ? float.NaN : (float)(sum / count);
     }
 

@@ -7,7 +7,7 @@ namespace Tokamak.Training;
 /// <summary>
 /// Trainable Llama-family decoder (pre-norm, GQA, RoPE, SwiGLU, optional tied embeddings and q/k/v bias) built
 /// from the Forward/Backward layer pairs in <see cref="Layers"/>. Parameters and gradients are two flat float arrays
-/// laid out by <see cref="Layout"/>. Call <see cref="Forward"/> then <see cref="Backward"/>; gradients accumulate
+/// laid out by <see cref="Layout"/>. Call <see cref="Forward(TrainBatch)"/> then <see cref="Backward"/>; gradients accumulate
 /// until <see cref="ZeroGradients"/>.
 /// </summary>
 public sealed class LlamaTrainModel
@@ -59,10 +59,10 @@ public sealed class LlamaTrainModel
     /// <summary>All gradients, flat, same layout as <see cref="Parameters"/>.</summary>
     public float[] Gradients { get; }
 
-    /// <summary>Targets counted by the last <see cref="Forward"/> (non-ignored tokens).</summary>
+    /// <summary>Targets counted by the last <see cref="Forward(TrainBatch)"/> (non-ignored tokens).</summary>
     public int CountedTokens => _counted;
 
-    /// <summary>Per-token losses of the last <see cref="Forward"/> (0 for ignored targets).</summary>
+    /// <summary>Per-token losses of the last <see cref="Forward(TrainBatch)"/> (0 for ignored targets).</summary>
     public ReadOnlySpan<float> TokenLosses => _losses.AsSpan(0, _lastTokens);
 
     /// <summary>Bytes held by activation and gradient scratch buffers for the current capacity.</summary>
@@ -90,6 +90,13 @@ public sealed class LlamaTrainModel
     /// <summary>Sets all gradients to zero.</summary>
     public void ZeroGradients() => Array.Clear(Gradients);
 
+    /// <summary>
+    /// Convenience form of <see cref="Forward(TrainBatch)"/>: <paramref name="sequenceIds"/> <c>[T]</c> marks which packed
+    /// sequence each token belongs to (contiguous runs); positions restart at each run.
+    /// </summary>
+    public float Forward(int[] tokens, int[] sequenceIds, int[] targets) =>
+        Forward(new TrainBatch(tokens, targets, PackedSequences.FromSequenceIds(sequenceIds)));
+
     /// <summary>Runs the model on <paramref name="batch"/> and returns the mean cross-entropy over counted targets (NaN if none count).</summary>
     public float Forward(TrainBatch batch)
     {
@@ -109,7 +116,7 @@ public sealed class LlamaTrainModel
     }
 
     /// <summary>
-    /// Adds <c>lossScale · ∂(mean loss)/∂θ</c> of the last <see cref="Forward"/> into <see cref="Gradients"/>.
+    /// Adds <c>lossScale · ∂(mean loss)/∂θ</c> of the last <see cref="Forward(TrainBatch)"/> into <see cref="Gradients"/>.
     /// For token-weighted accumulation over micro-batches pass <c>counted_i / Σ counted</c>.
     /// </summary>
     public void Backward(float lossScale = 1f)

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Tokamak.Tensors.Kernels;
 
@@ -9,10 +10,40 @@ namespace Tokamak.Tensors.Kernels;
 /// </summary>
 public static unsafe class Dequant
 {
-    /// <summary>Dequantizes <c>dst.Length</c> elements starting at <paramref name="src"/>.</summary>
-    public static void Row(DType t, byte* src, Span<float> dst) => RowScalar(t, src, dst);
+    /// <summary>Dequantizes <c>dst.Length</c> elements starting at <paramref name="src"/> (SIMD).</summary>
+    public static void Row(DType t, byte* src, Span<float> dst) => Row(t, src, dst, KernelIsa.Active);
 
-    /// <summary>Scalar reference for <see cref="Row"/>.</summary>
+    internal static void Row(DType t, byte* src, Span<float> dst, Isa isa)
+    {
+        if (isa == Isa.Scalar)
+        {
+            RowScalar(t, src, dst);
+            return;
+        }
+        fixed (float* d = dst)
+        {
+            switch (t)
+            {
+                case DType.F32: new ReadOnlySpan<float>(src, dst.Length).CopyTo(dst); break;
+                case DType.F16: RowSimd<F16Format>(src, d, dst.Length, isa); break;
+                case DType.BF16: RowSimd<BF16Format>(src, d, dst.Length, isa); break;
+                case DType.Q8_0: RowSimd<Q8_0Format>(src, d, dst.Length, isa); break;
+                case DType.Q4_0: RowSimd<Q4_0Format>(src, d, dst.Length, isa); break;
+                default: throw new NotSupportedException($"dequantize {t}");
+            }
+        }
+    }
+
+    private static void RowSimd<TW>(byte* src, float* dst, int n, Isa isa) where TW : IWeightFormat
+    {
+        int i = 0;
+        if (isa == Isa.Avx512)
+            for (; i + 16 <= n; i += 16) TW.Load16(src, i).Store(dst + i);
+        for (; i + 8 <= n; i += 8) TW.Load8(src, i).Store(dst + i);
+        for (; i < n; i++) dst[i] = TW.Load1(src, i);
+    }
+
+    /// <summary>Scalar reference for <see cref="Row(DType, byte*, Span{float})"/>.</summary>
     public static void RowScalar(DType t, byte* src, Span<float> dst)
     {
         int n = dst.Length;

@@ -1,0 +1,226 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Tokamak.Tensors.Kernels;
+
+/// <summary>
+/// y[b, o] = Σ_i W[o, i] · x[b, i] with W read in its stored format and converted in registers (F32 FMA).
+/// Register tiles: decode (n = 1) takes 4 weight rows per pass (4 independent accumulators); prefill takes 2 weight
+/// rows × 4 activation rows (8 accumulators), so each weight vector loaded from memory feeds 4 FMAs and the weight
+/// rows of a chunk come from DRAM once while the activations are re-read from cache.
+/// </summary>
+internal static unsafe class MatMulFloatKernels
+{
+    /// <summary>Rows [start, end) of the output for all n activation rows, AVX-512.</summary>
+    public static void Rows512<TW>(byte* w, long rowBytes, float* x, float* y, int n, int inDim, int outDim, int start, int end)
+        where TW : IWeightFormat
+    {
+        int vecEnd = inDim & ~15;
+        int o = start;
+        if (n == 1)
+        {
+            for (; o + 4 <= end; o += 4)
+            {
+                byte* w0 = w + o * rowBytes;
+                var a0 = Vector512<float>.Zero; var a1 = a0; var a2 = a0; var a3 = a0;
+                for (int i = 0; i < vecEnd; i += 16)
+                {
+                    var xv = Vector512.Load(x + i);
+                    a0 = Vector512.FusedMultiplyAdd(TW.Load16(w0, i), xv, a0);
+                    a1 = Vector512.FusedMultiplyAdd(TW.Load16(w0 + rowBytes, i), xv, a1);
+                    a2 = Vector512.FusedMultiplyAdd(TW.Load16(w0 + 2 * rowBytes, i), xv, a2);
+                    a3 = Vector512.FusedMultiplyAdd(TW.Load16(w0 + 3 * rowBytes, i), xv, a3);
+                }
+                y[o] = Vector512.Sum(a0) + Tail<TW>(w0, x, vecEnd, inDim);
+                y[o + 1] = Vector512.Sum(a1) + Tail<TW>(w0 + rowBytes, x, vecEnd, inDim);
+                y[o + 2] = Vector512.Sum(a2) + Tail<TW>(w0 + 2 * rowBytes, x, vecEnd, inDim);
+                y[o + 3] = Vector512.Sum(a3) + Tail<TW>(w0 + 3 * rowBytes, x, vecEnd, inDim);
+            }
+        }
+        else
+        {
+            for (; o + 2 <= end; o += 2)
+            {
+                byte* w0 = w + o * rowBytes, w1 = w0 + rowBytes;
+                int b = 0;
+                for (; b + 4 <= n; b += 4)
+                {
+                    float* x0 = x + (long)b * inDim, x1 = x0 + inDim, x2 = x1 + inDim, x3 = x2 + inDim;
+                    var a00 = Vector512<float>.Zero; var a01 = a00; var a02 = a00; var a03 = a00;
+                    var a10 = a00; var a11 = a00; var a12 = a00; var a13 = a00;
+                    for (int i = 0; i < vecEnd; i += 16)
+                    {
+                        var v0 = TW.Load16(w0, i);
+                        var v1 = TW.Load16(w1, i);
+                        var xv = Vector512.Load(x0 + i);
+                        a00 = Vector512.FusedMultiplyAdd(v0, xv, a00);
+                        a10 = Vector512.FusedMultiplyAdd(v1, xv, a10);
+                        xv = Vector512.Load(x1 + i);
+                        a01 = Vector512.FusedMultiplyAdd(v0, xv, a01);
+                        a11 = Vector512.FusedMultiplyAdd(v1, xv, a11);
+                        xv = Vector512.Load(x2 + i);
+                        a02 = Vector512.FusedMultiplyAdd(v0, xv, a02);
+                        a12 = Vector512.FusedMultiplyAdd(v1, xv, a12);
+                        xv = Vector512.Load(x3 + i);
+                        a03 = Vector512.FusedMultiplyAdd(v0, xv, a03);
+                        a13 = Vector512.FusedMultiplyAdd(v1, xv, a13);
+                    }
+                    float* yb = y + (long)b * outDim + o;
+                    yb[0] = Vector512.Sum(a00) + Tail<TW>(w0, x0, vecEnd, inDim);
+                    yb[1] = Vector512.Sum(a10) + Tail<TW>(w1, x0, vecEnd, inDim);
+                    yb += outDim;
+                    yb[0] = Vector512.Sum(a01) + Tail<TW>(w0, x1, vecEnd, inDim);
+                    yb[1] = Vector512.Sum(a11) + Tail<TW>(w1, x1, vecEnd, inDim);
+                    yb += outDim;
+                    yb[0] = Vector512.Sum(a02) + Tail<TW>(w0, x2, vecEnd, inDim);
+                    yb[1] = Vector512.Sum(a12) + Tail<TW>(w1, x2, vecEnd, inDim);
+                    yb += outDim;
+                    yb[0] = Vector512.Sum(a03) + Tail<TW>(w0, x3, vecEnd, inDim);
+                    yb[1] = Vector512.Sum(a13) + Tail<TW>(w1, x3, vecEnd, inDim);
+                }
+                for (; b < n; b++)
+                {
+                    float* xb = x + (long)b * inDim;
+                    var a0 = Vector512<float>.Zero; var a1 = a0;
+                    for (int i = 0; i < vecEnd; i += 16)
+                    {
+                        var xv = Vector512.Load(xb + i);
+                        a0 = Vector512.FusedMultiplyAdd(TW.Load16(w0, i), xv, a0);
+                        a1 = Vector512.FusedMultiplyAdd(TW.Load16(w1, i), xv, a1);
+                    }
+                    y[(long)b * outDim + o] = Vector512.Sum(a0) + Tail<TW>(w0, xb, vecEnd, inDim);
+                    y[(long)b * outDim + o + 1] = Vector512.Sum(a1) + Tail<TW>(w1, xb, vecEnd, inDim);
+                }
+            }
+        }
+        for (; o < end; o++)
+        {
+            byte* w0 = w + o * rowBytes;
+            for (int b = 0; b < n; b++)
+            {
+                float* xb = x + (long)b * inDim;
+                var a0 = Vector512<float>.Zero;
+                for (int i = 0; i < vecEnd; i += 16)
+                    a0 = Vector512.FusedMultiplyAdd(TW.Load16(w0, i), Vector512.Load(xb + i), a0);
+                y[(long)b * outDim + o] = Vector512.Sum(a0) + Tail<TW>(w0, xb, vecEnd, inDim);
+            }
+        }
+    }
+
+    /// <summary>Rows [start, end) of the output for all n activation rows, AVX2 (same tiling, 8-wide).</summary>
+    public static void Rows256<TW>(byte* w, long rowBytes, float* x, float* y, int n, int inDim, int outDim, int start, int end)
+        where TW : IWeightFormat
+    {
+        int vecEnd = inDim & ~7;
+        int o = start;
+        if (n == 1)
+        {
+            for (; o + 4 <= end; o += 4)
+            {
+                byte* w0 = w + o * rowBytes;
+                var a0 = Vector256<float>.Zero; var a1 = a0; var a2 = a0; var a3 = a0;
+                for (int i = 0; i < vecEnd; i += 8)
+                {
+                    var xv = Vector256.Load(x + i);
+                    a0 = Vector256.FusedMultiplyAdd(TW.Load8(w0, i), xv, a0);
+                    a1 = Vector256.FusedMultiplyAdd(TW.Load8(w0 + rowBytes, i), xv, a1);
+                    a2 = Vector256.FusedMultiplyAdd(TW.Load8(w0 + 2 * rowBytes, i), xv, a2);
+                    a3 = Vector256.FusedMultiplyAdd(TW.Load8(w0 + 3 * rowBytes, i), xv, a3);
+                }
+                y[o] = Vector256.Sum(a0) + Tail<TW>(w0, x, vecEnd, inDim);
+                y[o + 1] = Vector256.Sum(a1) + Tail<TW>(w0 + rowBytes, x, vecEnd, inDim);
+                y[o + 2] = Vector256.Sum(a2) + Tail<TW>(w0 + 2 * rowBytes, x, vecEnd, inDim);
+                y[o + 3] = Vector256.Sum(a3) + Tail<TW>(w0 + 3 * rowBytes, x, vecEnd, inDim);
+            }
+        }
+        else
+        {
+            for (; o + 2 <= end; o += 2)
+            {
+                byte* w0 = w + o * rowBytes, w1 = w0 + rowBytes;
+                int b = 0;
+                for (; b + 4 <= n; b += 4)
+                {
+                    float* x0 = x + (long)b * inDim, x1 = x0 + inDim, x2 = x1 + inDim, x3 = x2 + inDim;
+                    var a00 = Vector256<float>.Zero; var a01 = a00; var a02 = a00; var a03 = a00;
+                    var a10 = a00; var a11 = a00; var a12 = a00; var a13 = a00;
+                    for (int i = 0; i < vecEnd; i += 8)
+                    {
+                        var v0 = TW.Load8(w0, i);
+                        var v1 = TW.Load8(w1, i);
+                        var xv = Vector256.Load(x0 + i);
+                        a00 = Vector256.FusedMultiplyAdd(v0, xv, a00);
+                        a10 = Vector256.FusedMultiplyAdd(v1, xv, a10);
+                        xv = Vector256.Load(x1 + i);
+                        a01 = Vector256.FusedMultiplyAdd(v0, xv, a01);
+                        a11 = Vector256.FusedMultiplyAdd(v1, xv, a11);
+                        xv = Vector256.Load(x2 + i);
+                        a02 = Vector256.FusedMultiplyAdd(v0, xv, a02);
+                        a12 = Vector256.FusedMultiplyAdd(v1, xv, a12);
+                        xv = Vector256.Load(x3 + i);
+                        a03 = Vector256.FusedMultiplyAdd(v0, xv, a03);
+                        a13 = Vector256.FusedMultiplyAdd(v1, xv, a13);
+                    }
+                    float* yb = y + (long)b * outDim + o;
+                    yb[0] = Vector256.Sum(a00) + Tail<TW>(w0, x0, vecEnd, inDim);
+                    yb[1] = Vector256.Sum(a10) + Tail<TW>(w1, x0, vecEnd, inDim);
+                    yb += outDim;
+                    yb[0] = Vector256.Sum(a01) + Tail<TW>(w0, x1, vecEnd, inDim);
+                    yb[1] = Vector256.Sum(a11) + Tail<TW>(w1, x1, vecEnd, inDim);
+                    yb += outDim;
+                    yb[0] = Vector256.Sum(a02) + Tail<TW>(w0, x2, vecEnd, inDim);
+                    yb[1] = Vector256.Sum(a12) + Tail<TW>(w1, x2, vecEnd, inDim);
+                    yb += outDim;
+                    yb[0] = Vector256.Sum(a03) + Tail<TW>(w0, x3, vecEnd, inDim);
+                    yb[1] = Vector256.Sum(a13) + Tail<TW>(w1, x3, vecEnd, inDim);
+                }
+                for (; b < n; b++)
+                {
+                    float* xb = x + (long)b * inDim;
+                    var a0 = Vector256<float>.Zero; var a1 = a0;
+                    for (int i = 0; i < vecEnd; i += 8)
+                    {
+                        var xv = Vector256.Load(xb + i);
+                        a0 = Vector256.FusedMultiplyAdd(TW.Load8(w0, i), xv, a0);
+                        a1 = Vector256.FusedMultiplyAdd(TW.Load8(w1, i), xv, a1);
+                    }
+                    y[(long)b * outDim + o] = Vector256.Sum(a0) + Tail<TW>(w0, xb, vecEnd, inDim);
+                    y[(long)b * outDim + o + 1] = Vector256.Sum(a1) + Tail<TW>(w1, xb, vecEnd, inDim);
+                }
+            }
+        }
+        for (; o < end; o++)
+        {
+            byte* w0 = w + o * rowBytes;
+            for (int b = 0; b < n; b++)
+            {
+                float* xb = x + (long)b * inDim;
+                var a0 = Vector256<float>.Zero;
+                for (int i = 0; i < vecEnd; i += 8)
+                    a0 = Vector256.FusedMultiplyAdd(TW.Load8(w0, i), Vector256.Load(xb + i), a0);
+                y[(long)b * outDim + o] = Vector256.Sum(a0) + Tail<TW>(w0, xb, vecEnd, inDim);
+            }
+        }
+    }
+
+    /// <summary>Portable scalar path (no SIMD), float accumulation.</summary>
+    public static void RowsScalar<TW>(byte* w, long rowBytes, float* x, float* y, int n, int inDim, int outDim, int start, int end)
+        where TW : IWeightFormat
+    {
+        for (int o = start; o < end; o++)
+        {
+            byte* wr = w + o * rowBytes;
+            for (int b = 0; b < n; b++)
+                y[(long)b * outDim + o] = Tail<TW>(wr, x + (long)b * inDim, 0, inDim);
+        }
+    }
+
+    // Elements [from, to) one at a time: the part of a row past the last whole vector.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Tail<TW>(byte* row, float* x, int from, int to) where TW : IWeightFormat
+    {
+        float s = 0;
+        for (int i = from; i < to; i++) s += TW.Load1(row, i) * x[i];
+        return s;
+    }
+}

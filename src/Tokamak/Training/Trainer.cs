@@ -1,0 +1,85 @@
+using Tokamak.Training.Optim;
+
+namespace Tokamak.Training;
+
+/// <summary>How gradients of several micro-batches combine into one update.</summary>
+public enum GradientAccumulation
+{
+    /// <summary>
+    /// Each micro-batch weighs by its counted tokens (<c>count_i / Σ count</c>): the update equals one big batch's
+    /// token-mean loss, however unevenly tokens fall across micro-batches.
+    /// </summary>
+    TokenWeighted,
+    /// <summary>Plain mean of micro-batch mean losses (<c>1 / micro-batches</c> each).</summary>
+    MeanOfMicroBatches,
+}
+
+/// <summary>Outcome of one optimizer step.</summary>
+/// <param name="Step">0-based index of the step just taken.</param>
+/// <param name="Loss">Loss combined the same way as the gradients.</param>
+/// <param name="GradNorm">Global gradient norm before clipping.</param>
+/// <param name="LearningRate">Learning rate used.</param>
+/// <param name="Tokens">Counted target tokens.</param>
+public readonly record struct TrainStepResult(long Step, double Loss, double GradNorm, float LearningRate, int Tokens);
+
+/// <summary>
+/// One training step: zero gradients, forward/backward every micro-batch with its accumulation weight, clip the
+/// global norm, take the scheduled learning rate, update.
+/// </summary>
+public sealed class Trainer
+{
+    /// <summary>Wires a model to an optimizer and schedule.</summary>
+    /// <param name="model">The model to train.</param>
+    /// <param name="optimizer">Update rule.</param>
+    /// <param name="schedule">Learning rate per step.</param>
+    /// <param name="maxGradNorm">Clip threshold; 0 or less disables clipping.</param>
+    /// <param name="accumulation">How micro-batch gradients combine.</param>
+    public Trainer(LlamaTrainModel model, IOptimizer optimizer, LrSchedule schedule, double maxGradNorm = 1.0,
+        GradientAccumulation accumulation = GradientAccumulation.TokenWeighted)
+    {
+        Model = model; Optimizer = optimizer; Schedule = schedule; MaxGradNorm = maxGradNorm; Accumulation = accumulation;
+    }
+
+    /// <summary>Model being trained.</summary>
+    public LlamaTrainModel Model { get; }
+    /// <summary>Update rule.</summary>
+    public IOptimizer Optimizer { get; }
+    /// <summary>Learning rate schedule.</summary>
+    public LrSchedule Schedule { get; }
+    /// <summary>Clip threshold (≤ 0: none).</summary>
+    public double MaxGradNorm { get; }
+    /// <summary>Micro-batch weighting.</summary>
+    public GradientAccumulation Accumulation { get; }
+
+    /// <summary>Accumulates gradients over <paramref name="microBatches"/> into the model without updating.</summary>
+    /// <returns>The combined loss and counted tokens.</returns>
+    public (double Loss, int Tokens) AccumulateGradients(IReadOnlyList<TrainBatch> microBatches)
+    {
+        if (microBatches.Count == 0) throw new ArgumentException("a training step needs at least one micro-batch");
+        Model.ZeroGradients();
+        int total = microBatches.Sum(b => b.CountedTokens);
+        if (total == 0) throw new ArgumentException("every target in the step is masked; there is nothing to learn from");
+        double loss = 0;
+        foreach (var mb in microBatches)
+        {
+            int counted = mb.CountedTokens;
+            float weight = Accumulation == GradientAccumulation.TokenWeighted ? (float)counted / total : 1f / microBatches.Count;
+            float l = Model.Forward(mb);
+            if (counted == 0) continue; // contributes nothing under either weighting's loss
+            Model.Backward(weight);
+            loss += weight * l;
+        }
+        return (loss, total);
+    }
+
+    /// <summary>Runs one full optimizer step over <paramref name="microBatches"/>.</summary>
+    public TrainStepResult Step(IReadOnlyList<TrainBatch> microBatches)
+    {
+        var (loss, tokens) = AccumulateGradients(microBatches);
+        double norm = MaxGradNorm > 0 ? GradientClipping.ClipGlobalNorm(Model.Gradients, MaxGradNorm) : GradientClipping.GlobalNorm(Model.Gradients);
+        long step = Optimizer.StepCount;
+        float lr = Schedule.At(step);
+        Optimizer.Step(Model.Parameters, Model.Gradients, lr);
+        return new TrainStepResult(step, loss, norm, lr, tokens);
+    }
+}

@@ -88,6 +88,25 @@ public sealed class KvCacheManager
     }
 
     /// <summary>
+    /// Most new tokens <paramref name="sequenceId"/> could reserve right now (slack in its last block plus whole free
+    /// or evictable blocks, minus a pending copy-on-write, or for a new sequence minus the evictable hits it would pin).
+    /// Lets a scheduler shrink a prefill chunk to what fits instead of failing.
+    /// </summary>
+    public int MaxAllocatableTokens(long sequenceId, ReadOnlySpan<int> hitBlocks)
+    {
+        long avail = Blocks.Available;
+        if (_sequences.TryGetValue(sequenceId, out var s))
+        {
+            if (s.Table.NeedsCopyOnWrite(Blocks)) avail--;
+            if (avail < 0) return 0;
+            long slack = (long)s.Table.Count * BlockSize - s.Table.NumTokens;
+            return (int)Math.Min(int.MaxValue, slack + avail * BlockSize);
+        }
+        foreach (int b in hitBlocks) if (Blocks.IsEvictable(b)) avail--;
+        return (int)Math.Min(int.MaxValue, Math.Max(0, avail) * BlockSize);
+    }
+
+    /// <summary>
     /// Reserves slots for <paramref name="numNewTokens"/> more tokens of <paramref name="sequenceId"/>, creating its
     /// table on first use from the cached prefix <paramref name="hitBlocks"/> (from <see cref="FindCachedPrefix"/>
     /// with the same <paramref name="seed"/>). All or nothing: returns false and changes nothing when the pool

@@ -70,6 +70,20 @@ public class PrefixCacheTests
     }
 
     [Fact]
+    public void SameBlockTokensUnderDifferentParents_AreDistinctEntries()
+    {
+        var mgr = new KvCacheManager(Spec, 16);
+        var seed = BlockHash.Seed();
+        Admit(mgr, 1, Seq(1, 1, 1, 1, 5, 6, 7, 8, 0), seed);
+        Admit(mgr, 2, Seq(2, 2, 2, 2, 5, 6, 7, 8, 0), seed);
+        // Both second blocks hold 5,6,7,8 but were computed after different first blocks: each chain has its own.
+        Assert.NotEqual(mgr.Table(1)[1], mgr.Table(2)[1]);
+        var hits = new List<int>();
+        Assert.Equal(8, mgr.FindCachedPrefix(Seq(2, 2, 2, 2, 5, 6, 7, 8, 3), seed, hits));
+        Assert.Equal(mgr.Table(2).Blocks[..2].ToArray(), hits);
+    }
+
+    [Fact]
     public void CacheSaltAndLora_IsolateTenants()
     {
         var mgr = new KvCacheManager(Spec, 16);

@@ -73,6 +73,13 @@ internal sealed class FakeEngine : IDisposable
             Assert.Equal(truth.GetRange(s.StartPosition, s.Count), s.TokenIds.ToArray());
             Assert.True(s.BlockTable.NumTokens >= s.EndPosition);
             Assert.Equal(s.EndPosition == truth.Count, s.SampleNext);
+            // The scheduler must never let a step write into a block someone else can read (shared or cached).
+            var blocks = Scheduler.KvCache.Blocks;
+            for (int p = s.StartPosition; p < s.EndPosition; p++)
+            {
+                int block = s.BlockTable.Locate(p).Block;
+                Assert.True(blocks.RefCount(block) == 1 && blocks.HashOf(block) is null, $"step writes position {p} of {s.Request.Id} into shared block {block}");
+            }
             var kv = new float[s.Count * 2];
             for (int j = 0; j < s.Count; j++) { kv[2 * j] = s.TokenIds.Span[j]; kv[2 * j + 1] = s.StartPosition + j; }
             Pool.Write(0, s.BlockTable, s.StartPosition, kv, kv);

@@ -1,0 +1,178 @@
+using System.Numerics.Tensors;
+using Tokamak.Tensors.Kernels;
+
+namespace Tokamak.Engine.Kv;
+
+/// <summary>
+/// Causal attention of one sequence in one layer reading K/V straight from the paged <see cref="KvPool"/> through
+/// the sequence's block table (PagedAttention, Kwon et al. SOSP'23). Queries are the <c>nq</c> new positions
+/// <c>p0 .. p0+nq-1</c>; query <c>i</c> attends to positions <c>0 .. p0+i</c>, whose K/V must already be in the pool
+/// (the model writes the new tokens' K/V with <see cref="KvPool.Write"/> before calling this). GQA: query head
+/// <c>h</c> reads kv head <c>h / (heads / kvHeads)</c>. Scores are scaled by 1/√headDim.
+/// <para>The kernel keeps a running max and sum per (query, head) and rescales its accumulator once per block
+/// (online softmax, as in FlashAttention), so memory is O(headDim) per work item and no <c>[seq, seq]</c> matrix or
+/// contiguous K/V copy exists. <see cref="Scalar"/> is the gather-then-softmax reference used by tests.</para>
+/// </summary>
+public static unsafe class PagedAttention
+{
+    // Below this many (query·head·context) dot products the fork/join overhead outweighs the parallel speed-up.
+    private const long ParallelWorkThreshold = 1 << 15;
+
+    /// <summary>Attention for <paramref name="table"/>'s sequence; see the class summary for shapes.</summary>
+    public static void Forward(KvPool pool, int layer, BlockTable table, ReadOnlySpan<float> queries, int startPosition, int heads, Span<float> output)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        Forward(pool, layer, table.Blocks, queries, startPosition, heads, output);
+    }
+
+    /// <summary>
+    /// Attention output <c>[nq, heads, headDim]</c> into <paramref name="output"/> for <paramref name="queries"/>
+    /// <c>[nq, heads, headDim]</c> at positions starting at <paramref name="startPosition"/>, with K/V read through
+    /// <paramref name="blockTable"/> (physical block ids in logical order).
+    /// </summary>
+    public static void Forward(KvPool pool, int layer, ReadOnlySpan<int> blockTable, ReadOnlySpan<float> queries, int startPosition, int heads, Span<float> output)
+    {
+        int nq = Validate(pool, layer, blockTable, queries, startPosition, heads, output);
+        if (nq == 0) return;
+        var spec = pool.Spec;
+        long work = (long)nq * heads * (startPosition + nq);
+        fixed (int* tp = blockTable)
+        fixed (float* qp = queries)
+        fixed (float* op = output)
+        {
+            var job = new Job(spec, pool.KeyBase(layer), pool.ValueBase(layer), tp, qp, op, startPosition, heads);
+            var compute = ComputePool.Shared;
+            if (compute.Threads == 1 || work < ParallelWorkThreshold)
+            {
+                job.Run(0, nq * heads);
+            }
+            else
+            {
+                // The closure is one allocation per call (per layer), not per token position.
+                compute.For(nq * heads, Math.Max(1, heads / 2), job.Run);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reference: gathers the context's K/V into contiguous arrays <c>[ctx, kvHeads, headDim]</c> and runs plain
+    /// softmax attention in double precision. Same contract as <see cref="Forward(KvPool,int,ReadOnlySpan{int},ReadOnlySpan{float},int,int,Span{float})"/>.
+    /// </summary>
+    public static void Scalar(KvPool pool, int layer, ReadOnlySpan<int> blockTable, ReadOnlySpan<float> queries, int startPosition, int heads, Span<float> output)
+    {
+        int nq = Validate(pool, layer, blockTable, queries, startPosition, heads, output);
+        var spec = pool.Spec;
+        int hd = spec.HeadDim, kvDim = spec.KvDim, group = heads / spec.KvHeads;
+        int ctx = startPosition + nq;
+        var k = new float[ctx * kvDim];
+        var v = new float[ctx * kvDim];
+        for (int p = 0; p < ctx; p++)
+        {
+            int block = blockTable[p / spec.BlockSize], slot = p % spec.BlockSize;
+            pool.KeyRow(layer, block, slot).CopyTo(k.AsSpan(p * kvDim));
+            pool.ValueRow(layer, block, slot).CopyTo(v.AsSpan(p * kvDim));
+        }
+        double scale = 1.0 / Math.Sqrt(hd);
+        var scores = new double[ctx];
+        for (int i = 0; i < nq; i++)
+        {
+            int len = startPosition + i + 1;
+            for (int h = 0; h < heads; h++)
+            {
+                int kvh = h / group;
+                var q = queries.Slice((i * heads + h) * hd, hd);
+                double max = double.NegativeInfinity;
+                for (int t = 0; t < len; t++)
+                {
+                    double s = 0;
+                    for (int d = 0; d < hd; d++) s += q[d] * (double)k[t * kvDim + kvh * hd + d];
+                    scores[t] = s * scale;
+                    max = Math.Max(max, scores[t]);
+                }
+                double sum = 0;
+                for (int t = 0; t < len; t++) sum += scores[t] = Math.Exp(scores[t] - max);
+                var o = output.Slice((i * heads + h) * hd, hd);
+                for (int d = 0; d < hd; d++)
+                {
+                    double acc = 0;
+                    for (int t = 0; t < len; t++) acc += scores[t] * v[t * kvDim + kvh * hd + d];
+                    o[d] = (float)(acc / sum);
+                }
+            }
+        }
+    }
+
+    private static int Validate(KvPool pool, int layer, ReadOnlySpan<int> blockTable, ReadOnlySpan<float> queries, int startPosition, int heads, Span<float> output)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        var spec = pool.Spec;
+        if ((uint)layer >= (uint)spec.Layers) throw new ArgumentOutOfRangeException(nameof(layer), $"layer {layer} is outside 0..{spec.Layers - 1}");
+        if (heads <= 0 || heads % spec.KvHeads != 0)
+            throw new ArgumentException($"query heads ({heads}) must be a positive multiple of kv heads ({spec.KvHeads})");
+        int qDim = heads * spec.HeadDim;
+        if (queries.Length % qDim != 0)
+            throw new ArgumentException($"queries must be [nq, {heads}, {spec.HeadDim}], got {queries.Length} floats");
+        if (output.Length != queries.Length)
+            throw new ArgumentException($"output has {output.Length} floats, queries have {queries.Length}");
+        if (startPosition < 0) throw new ArgumentOutOfRangeException(nameof(startPosition), $"start position {startPosition} is negative");
+        int nq = queries.Length / qDim;
+        long ctx = (long)startPosition + nq;
+        if (ctx > (long)blockTable.Length * spec.BlockSize)
+            throw new ArgumentException($"block table of {blockTable.Length} blocks covers {blockTable.Length * spec.BlockSize} positions, attention needs {ctx}");
+        foreach (int b in blockTable)
+            if ((uint)b >= (uint)pool.NumBlocks) throw new ArgumentException($"block table names block {b}, pool has {pool.NumBlocks}");
+        return nq;
+    }
+
+    /// <summary>Pointers and geometry for one call; a class so the parallel path can hand <see cref="Run"/> out as a delegate.</summary>
+    private sealed class Job(KvCacheSpec spec, float* kBase, float* vBase, int* table, float* q, float* o, int p0, int heads)
+    {
+        private readonly int _bs = spec.BlockSize, _hd = spec.HeadDim, _kvDim = spec.KvDim, _blockElems = spec.BlockElements;
+        private readonly int _group = heads / spec.KvHeads;
+        private readonly float _scale = 1f / MathF.Sqrt(spec.HeadDim);
+
+        /// <summary>Work items [start, end) of (query i, head h) flattened as i·heads + h.</summary>
+        public void Run(int start, int end)
+        {
+            Span<float> scores = _bs <= 1024 ? stackalloc float[_bs] : new float[_bs];
+            for (int item = start; item < end; item++)
+            {
+                int i = item / heads, h = item % heads;
+                Attend(new ReadOnlySpan<float>(q + (long)item * _hd, _hd), new Span<float>(o + (long)item * _hd, _hd),
+                    p0 + i + 1, h / _group, scores);
+            }
+        }
+
+        private void Attend(ReadOnlySpan<float> query, Span<float> acc, int ctx, int kvh, Span<float> scores)
+        {
+            acc.Clear();
+            float runMax = float.NegativeInfinity, runSum = 0f;
+            int blocks = (ctx + _bs - 1) / _bs;
+            for (int b = 0; b < blocks; b++)
+            {
+                int n = Math.Min(_bs, ctx - b * _bs);
+                long baseOff = (long)table[b] * _blockElems + kvh * _hd;  // slot 0 of this kv head in block b
+                float* kRow = kBase + baseOff, vRow = vBase + baseOff;
+                var s = scores[..n];
+                for (int t = 0; t < n; t++)
+                    s[t] = TensorPrimitives.Dot(query, new ReadOnlySpan<float>(kRow + (long)t * _kvDim, _hd)) * _scale;
+                float newMax = MathF.Max(runMax, TensorPrimitives.Max(s));
+                if (newMax != runMax)
+                {
+                    // exp(-inf) = 0 on the first block, which zeroes an already-zero accumulator.
+                    float correction = MathF.Exp(runMax - newMax);
+                    runSum *= correction;
+                    TensorPrimitives.Multiply(acc, correction, acc);
+                    runMax = newMax;
+                }
+                for (int t = 0; t < n; t++)
+                {
+                    float p = MathF.Exp(s[t] - runMax);
+                    runSum += p;
+                    TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(vRow + (long)t * _kvDim, _hd), p, acc, acc);
+                }
+            }
+            TensorPrimitives.Multiply(acc, 1f / runSum, acc);
+        }
+    }
+}

@@ -1,0 +1,274 @@
+using Tokamak.Engine.Kv;
+
+namespace Tokamak.Engine.Scheduling;
+
+/// <summary>
+/// Iteration-level scheduler (Orca) over a paged KV cache with prefix caching and chunked prefill (vLLM v1).
+/// <para>Engine loop contract — all calls from one thread:
+/// <code>
+/// var sched = new Scheduler(config, new KvCacheManager(spec, blocks, kvPool));
+/// sched.AddRequest(new Request("r1", prompt, maxTokens: 256, eosTokenIds: cfg.EosTokenIds));
+/// while (sched.HasUnfinishedRequests)
+/// {
+///     // apply client disconnects queued by other threads: sched.Abort(id)
+///     SchedulerStep step = sched.Schedule();
+///     if (step.IsEmpty) { /* nothing runnable: wait for new requests */ continue; }
+///     // for each s in step.Sequences: run the model on s.TokenIds at positions s.StartPosition..,
+///     //   writing K/V with KvPool.Write(layer, s.BlockTable, s.StartPosition, k, v) and attending with
+///     //   PagedAttention.Forward(pool, layer, s.BlockTable, q, s.StartPosition, heads, output);
+///     //   if s.SampleNext, sample sampled[i] from the last position's logits (else leave it, e.g. −1).
+///     foreach (TokenEvent e in sched.OnStepCompleted(step, sampled)) { /* stream e.Token; e.Finish ends it */ }
+/// }
+/// </code></para>
+/// </summary>
+public sealed class Scheduler
+{
+    private readonly KvCacheManager _kv;
+    private readonly List<Request> _running = [];                 // admission order
+    private readonly SortedSet<Request> _waiting;                 // admission order per policy
+    private readonly Dictionary<string, Request> _live = new();
+    private readonly List<int> _hitScratch = [];
+    private long _arrivals;
+    private long _steps;
+    private SchedulerStep? _pending;
+
+    /// <summary>Creates a scheduler drawing blocks from <paramref name="kvCache"/>.</summary>
+    public Scheduler(SchedulerConfig config, KvCacheManager kvCache)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(kvCache);
+        config.Validate();
+        long capacityTokens = (long)kvCache.Blocks.Capacity * kvCache.BlockSize;
+        if (config.MaxModelLength > capacityTokens)
+            throw new ArgumentException($"max model length {config.MaxModelLength} exceeds what the KV pool holds ({capacityTokens} tokens in {kvCache.Blocks.Capacity} blocks)");
+        Config = config;
+        _kv = kvCache;
+        MaxModelLength = config.MaxModelLength ?? (int)Math.Min(int.MaxValue, capacityTokens);
+        _waiting = new SortedSet<Request>(Comparer<Request>.Create(CompareForService));
+    }
+
+    /// <summary>Limits.</summary>
+    public SchedulerConfig Config { get; }
+
+    /// <summary>The KV cache (pool stats, prefix hit ratio).</summary>
+    public KvCacheManager KvCache => _kv;
+
+    /// <summary>Longest sequence allowed (prompt + outputs).</summary>
+    public int MaxModelLength { get; }
+
+    /// <summary>Requests holding blocks.</summary>
+    public int NumRunning => _running.Count;
+
+    /// <summary>Requests queued (new or preempted).</summary>
+    public int NumWaiting => _waiting.Count;
+
+    /// <summary>Preemptions so far.</summary>
+    public long TotalPreemptions { get; private set; }
+
+    /// <summary>True while any request is waiting or running.</summary>
+    public bool HasUnfinishedRequests => _live.Count > 0;
+
+    /// <summary>Queues <paramref name="request"/>. Throws when its id is live or its prompt cannot fit the model length.</summary>
+    public void AddRequest(Request request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.ArrivalOrder >= 0) throw new ArgumentException($"request '{request.Id}' was already added");
+        if (_live.ContainsKey(request.Id)) throw new ArgumentException($"request id '{request.Id}' is already in use");
+        if (request.PromptLength >= MaxModelLength)
+            throw new ArgumentException($"prompt of request '{request.Id}' has {request.PromptLength} tokens; the limit is {MaxModelLength - 1} (max model length {MaxModelLength})");
+        request.ArrivalOrder = _arrivals++;
+        _live.Add(request.Id, request);
+        _waiting.Add(request);
+    }
+
+    /// <summary>Finishes <paramref name="requestId"/> with <see cref="FinishReason.Abort"/> and frees its blocks now. False when it is not live.</summary>
+    public bool Abort(string requestId)
+    {
+        if (!_live.TryGetValue(requestId, out var r)) return false;
+        Finish(r, FinishReason.Abort);
+        return true;
+    }
+
+    /// <summary>Looks up a live request.</summary>
+    public bool TryGetRequest(string requestId, out Request request) => _live.TryGetValue(requestId, out request!);
+
+    /// <summary>Builds the next step. Must be followed by <see cref="OnStepCompleted"/> before the next call.</summary>
+    public SchedulerStep Schedule()
+    {
+        // Design (after vLLM v1's scheduler). There is no separate "prefill phase" or "decode phase": each request has
+        // NumComputedTokens and NumTokens (prompt + outputs), and a step gives some requests tokens to compute so
+        // that NumComputedTokens catches up with NumTokens. That one rule covers decode (1 token), chunked prefill
+        // (a slice of the prompt), prefix-cache hits (computed from the start) and recompute after preemption (the
+        // prompt and the outputs so far, all as prefill).
+        //  1. Running requests that need exactly one token (decodes) go first, so a long prompt can never stall
+        //     them; Config.Validate guarantees MaxBatchedTokens ≥ MaxNumSeqs, so they always fit the budget.
+        //  2. Running requests still mid-prompt get the next chunk from what is left of the budget.
+        //  3. Waiting requests (preempted ones keep their arrival rank, so they come back first) are admitted in
+        //     policy order while budget, MaxNumSeqs and blocks last: their longest cached prefix counts as
+        //     computed, the rest is chunked. An admission that cannot get blocks stops admission (no overtaking,
+        //     so FCFS cannot starve a big request), and nothing is admitted in a step that had to preempt.
+        //  When a running request cannot get a block, the least important running request (highest priority value,
+        //  then latest arrival) is preempted by recompute: its blocks are freed (full ones stay in the prefix cache)
+        //  and it rejoins the queue with its outputs, so greedy decoding resumes with identical tokens.
+        if (_pending is not null) throw new InvalidOperationException("the previous step has not been completed; call OnStepCompleted first");
+        int budget = Config.MaxBatchedTokens;
+        var scheduled = new List<ScheduledSequence>();
+        var preempted = new List<Request>();
+
+        // 1 + 2: running requests. Snapshot because preemption removes entries.
+        foreach (bool decodes in (ReadOnlySpan<bool>)[true, false])
+        {
+            foreach (var r in _running.ToArray())
+            {
+                if (r.State != RequestState.Running) continue; // preempted earlier in this loop
+                int remaining = r.NumTokens - r.NumComputedTokens;
+                if (decodes != (remaining == 1)) continue;
+                int want = Math.Min(remaining, budget);
+                if (!decodes && Config.LongPrefillTokenThreshold > 0) want = Math.Min(want, Config.LongPrefillTokenThreshold);
+                if (want <= 0) continue;
+                int got = ReserveRunning(r, want, scheduled, preempted, ref budget);
+                if (got == 0) continue;
+                budget -= got;
+                scheduled.Add(Describe(r, r.NumComputedTokens, got));
+            }
+        }
+
+        // 3: waiting requests.
+        if (preempted.Count == 0)
+        {
+            while (_waiting.Count > 0 && budget > 0 && _running.Count < Config.MaxNumSeqs)
+            {
+                var r = _waiting.Min!;
+                _hitScratch.Clear();
+                int cached = _kv.FindCachedPrefix(r.AllTokens, r.Seed, _hitScratch);
+                int remaining = r.NumTokens - cached;
+                int want = Math.Min(remaining, budget);
+                if (Config.LongPrefillTokenThreshold > 0) want = Math.Min(want, Config.LongPrefillTokenThreshold);
+                if (!Config.EnableChunkedPrefill && want < remaining) break;
+                var hits = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_hitScratch);
+                want = Math.Min(want, _kv.MaxAllocatableTokens(r.ArrivalOrder, hits));
+                if (want <= 0 || (!Config.EnableChunkedPrefill && want < remaining)) break;
+                if (!_kv.TryAllocateSlots(r.ArrivalOrder, r.Seed, hits, want))
+                    throw new InvalidOperationException($"KV allocation of {want} tokens for '{r.Id}' failed after the pool reported room");
+                _kv.PrefixCache.Record(r.NumTokens, cached);
+                _waiting.Remove(r);
+                r.State = RequestState.Running;
+                r.NumComputedTokens = cached;
+                r.NumCachedTokens = cached;
+                _running.Add(r);
+                budget -= want;
+                scheduled.Add(Describe(r, cached, want));
+            }
+        }
+
+        _pending = new SchedulerStep(_steps++, scheduled, preempted);
+        return _pending;
+    }
+
+    /// <summary>
+    /// Applies a step's results: advances each scheduled request's computed tokens, caches its newly full blocks,
+    /// appends the sampled token where <see cref="ScheduledSequence.SampleNext"/> was set, and finishes requests
+    /// that hit EOS, their max tokens or the max model length (freeing their blocks at once).
+    /// <paramref name="sampledTokens"/> is aligned with <see cref="SchedulerStep.Sequences"/>; entries for sequences
+    /// that did not sample, or that were aborted since <see cref="Schedule"/>, are ignored.
+    /// </summary>
+    public IReadOnlyList<TokenEvent> OnStepCompleted(SchedulerStep step, ReadOnlySpan<int> sampledTokens)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        if (!ReferenceEquals(step, _pending)) throw new InvalidOperationException($"step {step.Index} is not the step awaiting completion");
+        if (sampledTokens.Length != step.Sequences.Count)
+            throw new ArgumentException($"got {sampledTokens.Length} sampled tokens for a step of {step.Sequences.Count} sequences");
+        _pending = null;
+        var events = new List<TokenEvent>();
+        for (int i = 0; i < step.Sequences.Count; i++)
+        {
+            var s = step.Sequences[i];
+            var r = s.Request;
+            if (r.State != RequestState.Running) continue; // aborted meanwhile
+            r.NumComputedTokens = s.EndPosition;
+            _kv.CommitComputed(r.ArrivalOrder, r.AllTokens, r.NumComputedTokens);
+            if (!s.SampleNext) continue;
+            int token = sampledTokens[i];
+            r.AppendOutput(token);
+            FinishReason? finish = r.IsEos(token) ? FinishReason.Stop
+                : r.NumOutputTokens >= r.MaxTokens || r.NumTokens >= MaxModelLength ? FinishReason.Length
+                : null;
+            if (finish is { } f) Finish(r, f);
+            events.Add(new TokenEvent(r, token, finish));
+        }
+        return events;
+    }
+
+    /// <summary>
+    /// Reserves up to <paramref name="want"/> slots for running request <paramref name="r"/>, shrinking a prefill
+    /// chunk to what fits and preempting less important requests when not even one token fits. Returns the tokens
+    /// reserved, 0 when <paramref name="r"/> itself was preempted.
+    /// </summary>
+    private int ReserveRunning(Request r, int want, List<ScheduledSequence> scheduled, List<Request> preempted, ref int budget)
+    {
+        while (true)
+        {
+            int fits = Math.Min(want, _kv.MaxAllocatableTokens(r.ArrivalOrder, []));
+            if (fits > 0)
+            {
+                if (!_kv.TryAllocateSlots(r.ArrivalOrder, r.Seed, [], fits))
+                    throw new InvalidOperationException($"KV allocation of {fits} tokens for '{r.Id}' failed after the pool reported room");
+                return fits;
+            }
+            var victim = PickVictim();
+            int idx = scheduled.FindIndex(s => ReferenceEquals(s.Request, victim));
+            if (idx >= 0)
+            {
+                budget += scheduled[idx].Count;
+                scheduled.RemoveAt(idx);
+            }
+            Preempt(victim);
+            preempted.Add(victim);
+            if (ReferenceEquals(victim, r)) return 0;
+        }
+    }
+
+    private Request PickVictim()
+    {
+        Request victim = _running[0];
+        foreach (var r in _running)
+            if (CompareForService(r, victim) > 0) victim = r;
+        return victim;
+    }
+
+    private void Preempt(Request r)
+    {
+        _kv.Free(r.ArrivalOrder);
+        _running.Remove(r);
+        r.State = RequestState.Preempted;
+        r.NumComputedTokens = 0;
+        r.NumPreemptions++;
+        TotalPreemptions++;
+        _waiting.Add(r);
+    }
+
+    private void Finish(Request r, FinishReason reason)
+    {
+        _kv.Free(r.ArrivalOrder);
+        if (r.State == RequestState.Running) _running.Remove(r);
+        else _waiting.Remove(r);
+        r.State = RequestState.Finished;
+        r.FinishReason = reason;
+        _live.Remove(r.Id);
+    }
+
+    private ScheduledSequence Describe(Request r, int start, int count) =>
+        new(r, r.TokenSlice(start, count), start, _kv.Table(r.ArrivalOrder),
+            sampleNext: start + count == r.NumTokens, isPrefill: start < r.PromptLength || count > 1);
+
+    /// <summary>Negative when <paramref name="a"/> should be served before <paramref name="b"/>.</summary>
+    private int CompareForService(Request a, Request b)
+    {
+        if (Config.Policy == SchedulingPolicy.Priority)
+        {
+            int c = a.Priority.CompareTo(b.Priority);
+            if (c != 0) return c;
+        }
+        return a.ArrivalOrder.CompareTo(b.ArrivalOrder);
+    }
+}

@@ -33,4 +33,40 @@ public abstract class Tokenizer
 
     /// <summary>Whether <paramref name="id"/> is a special/control token (skipped by <c>skipSpecialTokens</c>).</summary>
     public abstract bool IsSpecial(int id);
+
+    /// <summary>
+    /// The UTF-8 bytes <paramref name="id"/> contributes to decoded text when it stands in the middle of a
+    /// sequence (byte-fallback pieces give their one raw byte, byte-level pieces their bytes, <c>▁</c> a space).
+    /// Context rules such as stripping the leading space after BOS are not applied.
+    /// </summary>
+    public virtual byte[] TokenBytes(int id)
+    {
+        var cursor = DecodeCursor.Start(0);
+        cursor.Position = 1;
+        cursor.PreviousId = -2;
+        return NextPieceBytes(id, false, ref cursor).ToArray();
+    }
+
+    /// <summary>Whether <see cref="StreamingDetokenizer"/> can decode this tokenizer's output piece by piece.</summary>
+    internal virtual bool SupportsStreaming => false;
+
+    /// <summary>Whether decoded text gets Hugging Face's <c>clean_up_tokenization_spaces</c> pass.</summary>
+    internal virtual bool CleansUpTokenizationSpaces => false;
+
+    /// <summary>Cursor for the start of a sequence.</summary>
+    internal virtual DecodeCursor StartDecode(bool skipSpecialTokens) => DecodeCursor.Start(0);
+
+    /// <summary>
+    /// Bytes of the next token of a sequence, applying the tokenizer's context rules and advancing
+    /// <paramref name="cursor"/>. The span stays valid until the next call. Only when <see cref="SupportsStreaming"/>.
+    /// </summary>
+    internal virtual ReadOnlySpan<byte> NextPieceBytes(int id, bool skipSpecialTokens, ref DecodeCursor cursor) =>
+        throw new NotSupportedException($"{GetType().Name} does not support piece-by-piece decoding");
+
+    /// <summary>Throws a clear exception for an id outside the vocabulary.</summary>
+    protected void CheckId(int id)
+    {
+        if ((uint)id >= (uint)VocabSize)
+            throw new ArgumentOutOfRangeException(nameof(id), id, $"token id {id} is outside the vocabulary (size {VocabSize})");
+    }
 }

@@ -1,0 +1,65 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Tokamak.Text.Tokenizers.Hf;
+
+/// <summary>A tokenizer.json normalizer: rewrites a text span before pre-tokenization (offsets are not tracked).</summary>
+internal abstract class HfNormalizer
+{
+    public abstract string Normalize(string text);
+
+    public static HfNormalizer? FromJson(JsonElement? json)
+    {
+        if (json is not { } e) return null;
+        string type = HfJson.Type(e, "normalizer");
+        return type switch
+        {
+            "Sequence" => new SequenceNormalizer(HfJson.Array(e, "normalizers", "Sequence normalizer").Select(n => FromJson(n)!).ToArray()),
+            "NFC" => new UnicodeNormalizer(NormalizationForm.FormC),
+            "NFD" => new UnicodeNormalizer(NormalizationForm.FormD),
+            "NFKC" => new UnicodeNormalizer(NormalizationForm.FormKC),
+            "NFKD" => new UnicodeNormalizer(NormalizationForm.FormKD),
+            "Lowercase" => new LowercaseNormalizer(),
+            "Prepend" => new PrependNormalizer(HfJson.RequiredString(e, "prepend", "Prepend normalizer")),
+            "Replace" => new ReplaceNormalizer(HfJson.Pattern(e, "Replace normalizer"), HfJson.RequiredString(e, "content", "Replace normalizer")),
+            "Strip" => new StripNormalizer(HfJson.Bool(e, "strip_left", true), HfJson.Bool(e, "strip_right", true)),
+            _ => throw new NotSupportedException($"tokenizer.json: normalizer type \"{type}\" is not supported"),
+        };
+    }
+}
+
+internal sealed class SequenceNormalizer(HfNormalizer[] parts) : HfNormalizer
+{
+    public override string Normalize(string text)
+    {
+        foreach (var p in parts) text = p.Normalize(text);
+        return text;
+    }
+}
+
+internal sealed class UnicodeNormalizer(NormalizationForm form) : HfNormalizer
+{
+    public override string Normalize(string text) => text.IsNormalized(form) ? text : text.Normalize(form);
+}
+
+internal sealed class LowercaseNormalizer : HfNormalizer
+{
+    public override string Normalize(string text) => text.ToLowerInvariant();
+}
+
+/// <summary>Prepends a string to non-empty text (Rust <c>Prepend</c>).</summary>
+internal sealed class PrependNormalizer(string prefix) : HfNormalizer
+{
+    public override string Normalize(string text) => text.Length == 0 ? text : prefix + text;
+}
+
+internal sealed class ReplaceNormalizer(OnigRegex pattern, string content) : HfNormalizer
+{
+    public override string Normalize(string text) => pattern.ReplaceAll(text, content);
+}
+
+internal sealed class StripNormalizer(bool left, bool right) : HfNormalizer
+{
+    public override string Normalize(string text) =>
+        left && right ? text.Trim() : left ? text.TrimStart() : right ? text.TrimEnd() : text;
+}

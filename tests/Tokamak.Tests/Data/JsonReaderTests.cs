@@ -46,6 +46,19 @@ public class JsonReaderTests
         Assert.StartsWith("truncated_array.json:4:", ex.Message);
     }
 
+    [Theory]
+    [InlineData(7)]
+    [InlineData(int.MaxValue)]
+    public void JsonArray_SyntaxErrorDeepInFile_ReportsItsLineAcrossBufferRefills(int chunk)
+    {
+        // 3000 one-line elements (≈ 150 KB, several buffer refills), then a missing comma on line 3002.
+        var sb = new StringBuilder("[\n");
+        for (int i = 0; i < 3000; i++) sb.Append($"{{\"id\": {i}, \"pad\": \"{new string('p', 30)}\"}},\n");
+        sb.Append("{\"id\": 1} {\"id\": 2}\n]");
+        var ex = Assert.Throws<InvalidDataException>(() => ReadAll(new JsonArrayReader(), Encoding.UTF8.GetBytes(sb.ToString()), chunk: chunk));
+        Assert.StartsWith("mem:3002: invalid JSON", ex.Message);
+    }
+
     [Fact]
     public void JsonArray_NonObjectElement_FollowsPolicy()
     {

@@ -15,6 +15,7 @@ internal static class CanonicalComposition
     private static readonly Dictionary<int, (int First, int Second)> Decomposition = BuildDecomposition();
     private static readonly Dictionary<long, int> Composition = BuildComposition();
     private static readonly Dictionary<int, byte> CombiningClass = BuildCombiningClass();
+    private static readonly HashSet<int> NfcMaybeChanges = BuildNfcMaybeChanges();
 
     /// <summary>Whether the runtime's <see cref="string.Normalize(NormalizationForm)"/> actually composes.</summary>
     public static readonly bool RuntimeNormalizes = ProbeRuntime();
@@ -25,7 +26,7 @@ internal static class CanonicalComposition
         catch (PlatformNotSupportedException) { return false; }
     }
 
-    public static string ToNfc(string text) => IsTriviallyNormalized(text) ? text : Compose(Decompose(text));
+    public static string ToNfc(string text) => IsTriviallyNormalized(text) || !NeedsComposition(text) ? text : Compose(Decompose(text));
 
     public static string ToNfd(string text) => IsTriviallyNormalized(text) ? text : ToString(Decompose(text));
 
@@ -35,6 +36,37 @@ internal static class CanonicalComposition
         foreach (char c in text)
             if (c >= 0xC0) return false; // À.. decompose in NFD; marks start at U+0300
         return true;
+    }
+
+    /// <summary>
+    /// NFC quick check: text is already NFC when no code point is a combining mark, the second half of a
+    /// composition pair (e.g. Hangul vowel/trailing jamo) or a character NFC replaces (exclusions, singletons).
+    /// </summary>
+    private static bool NeedsComposition(string text)
+    {
+        for (int i = 0; i < text.Length; i++)
+        {
+            int cp = text[i];
+            if (cp < 0x300) continue;
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+                cp = char.ConvertToUtf32(text[i], text[++i]);
+            if (NfcMaybeChanges.Contains(cp)) return true;
+        }
+        return false;
+    }
+
+    private static HashSet<int> BuildNfcMaybeChanges()
+    {
+        var set = new HashSet<int>(CombiningClass.Keys);
+        var data = UnicodeNormalizationData.Decompositions;
+        for (int i = 0; i < data.Length; i += 4)
+        {
+            if (data[i + 3] == 1) set.Add(data[i + 2]); // may compose with what precedes it
+            else set.Add(data[i]);                      // excluded or singleton: NFC replaces it
+        }
+        for (int cp = VBase; cp < VBase + VCount; cp++) set.Add(cp);
+        for (int cp = TBase + 1; cp < TBase + TCount; cp++) set.Add(cp);
+        return set;
     }
 
     private static List<int> Decompose(string text)

@@ -74,8 +74,23 @@ public static class ModelLoader
         var tok = HfTokenizer.FromDirectory(tokDir);
         string cfg = Path.Combine(tokDir, "tokenizer_config.json");
         ChatTemplate? template = null;
-        if (File.Exists(cfg)) template = ChatTemplate.TryFromTokenizerConfig(cfg);
+        if (File.Exists(cfg) && (HasChatTemplate(cfg) || File.Exists(Path.Combine(tokDir, "chat_template.jinja"))))
+            template = ChatTemplate.FromTokenizerConfig(cfg);
         return (tok, template);
+    }
+
+    private static bool HasChatTemplate(string tokenizerConfig)
+    {
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(tokenizerConfig));
+            return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && doc.RootElement.TryGetProperty("chat_template", out var t) && t.ValueKind != System.Text.Json.JsonValueKind.Null;
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new InvalidDataException($"{tokenizerConfig}: not valid JSON ({e.Message})");
+        }
     }
 
     private static (Tokenizer, ChatTemplate?) LoadGguf(GgufFile g, string? tokenizerPath)

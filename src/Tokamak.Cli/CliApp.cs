@@ -16,6 +16,7 @@ internal static class CliApp
             InfoCommand.Create(),
             BenchCommand.Create(),
             SynthCommand.Create(),
+            PerplexityCommand.Create(),
         };
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -25,6 +25,7 @@ internal static class BenchCommand
         cmd.Add(genTokens);
         cmd.Add(repeats);
         cmd.Add(o.Format);
+        cmd.Add(o.Profile);
         cmd.SetAction(r =>
         {
             string format = o.OutputFormat(r);
@@ -46,6 +47,19 @@ internal static class BenchCommand
                 sw.Restart();
                 for (int i = 0; i < ng; i++) m.Model.Forward(state, [TensorPrimitivesArgmax(state.Logits)]);
                 double td = sw.Elapsed.TotalSeconds;
+                if (rep == 0 && r.GetValue(o.Profile))
+                {
+                    // Profile one extra pass apart from the timed ones, so the timers' cost never touches the results.
+                    var prof = new Tokamak.Analysis.OpProfiler();
+                    m.Model.Profiler = prof;
+                    state.Reset();
+                    m.Model.Forward(state, prompt);
+                    Console.Error.Write(prof.Report($"prefill ({np} tokens)"));
+                    prof.Reset();
+                    for (int i = 0; i < ng; i++) m.Model.Forward(state, [TensorPrimitivesArgmax(state.Logits)]);
+                    Console.Error.Write(prof.Report($"decode (context {np}..{np + ng})"));
+                    m.Model.Profiler = null;
+                }
                 if (rep == 0) continue;
                 prefill.Add(np / tp);
                 decode.Add(ng / td);

@@ -24,6 +24,7 @@ internal sealed class CommonOptions
     public Option<ulong?> Seed { get; } = new("--seed", "-s") { Description = "Random seed (same seed, same output)" };
     public Option<string[]> Stop { get; } = new("--stop") { Description = "Stop string (repeatable)", AllowMultipleArgumentsPerToken = false };
     public Option<bool> IgnoreEos { get; } = new("--ignore-eos") { Description = "Keep generating past the end-of-sequence token" };
+    public Option<bool> Profile { get; } = new("--profile") { Description = "Print time, FLOPs and bytes per op kind per token (stderr)" };
 
     public void AddModel(Command c)
     {

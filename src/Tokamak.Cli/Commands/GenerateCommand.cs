@@ -16,6 +16,7 @@ internal static class GenerateCommand
         cmd.Add(prompt);
         o.AddSampling(cmd);
         cmd.Add(o.Format);
+        cmd.Add(o.Profile);
         cmd.SetAction(r =>
         {
             string format = o.OutputFormat(r);
@@ -24,6 +25,8 @@ internal static class GenerateCommand
             var ids = m.Tokenizer.Encode(r.GetValue(prompt) ?? "", addSpecialTokens: true);
             if (ids.Length == 0 && m.Config.BosTokenId is int bos) ids = [bos];
             var gen = new Generator(m.Model, m.Tokenizer);
+            var profiler = r.GetValue(o.Profile) ? new Tokamak.Analysis.OpProfiler() : null;
+            m.Model.Profiler = profiler;
             using var cts = CancelOnCtrlC();
             GenerationResult result;
             if (format == "json")
@@ -48,6 +51,7 @@ internal static class GenerateCommand
                 stdout.WriteLine();
                 Console.Error.WriteLine($"tokamak: {result.PromptIds.Length} prompt tokens at {result.PrefillTokensPerSecond:F1} tok/s, {result.Ids.Length} generated at {result.DecodeTokensPerSecond:F1} tok/s, finish: {result.FinishReason}");
             }
+            if (profiler is not null) Console.Error.Write(profiler.Report("generate (prefill + decode)"));
             return 0;
         });
         return cmd;

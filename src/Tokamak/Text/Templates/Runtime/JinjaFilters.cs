@@ -153,7 +153,7 @@ internal static partial class JinjaFilters
     private static JinjaValue Indent(JinjaValue v, JinjaArguments a)
     {
         var widthArg = a.Get(0, "width", new JinjaInteger(4));
-        string indention = widthArg is JinjaString ws ? ws.Value : new string(' ', (int)JinjaOperations.RequireInteger(widthArg, "indent width"));
+        string indention = widthArg is JinjaString ws ? ws.Value : new string(' ', (int)Math.Clamp(JinjaOperations.RequireInteger(widthArg, "indent width"), 0, 10_000));
         bool first = Flag(a, 1, "first"), blank = Flag(a, 2, "blank");
         // Jinja appends a newline before splitlines so a trailing newline survives.
         var lines = PythonText.SplitLines(v.ToString() + "\n");

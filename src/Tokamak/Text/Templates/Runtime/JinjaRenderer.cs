@@ -187,6 +187,12 @@ internal sealed class JinjaRenderer
     {
         try { return EvalCore(e, scope); }
         catch (JinjaRuntimeError err) { throw new TemplateException(err.Message, e.Line, e.Column, err.RaisedByTemplate); }
+        catch (Exception ex) when (ex is ArgumentException or InvalidCastException or FormatException or OverflowException
+                                       or IndexOutOfRangeException or KeyNotFoundException or InvalidOperationException)
+        {
+            // A bad argument that slipped past a filter's own checks still surfaces as a template error.
+            throw new TemplateException($"invalid operation: {ex.Message}", e.Line, e.Column);
+        }
     }
 
     private JinjaValue EvalCore(Expr e, JinjaScope scope)

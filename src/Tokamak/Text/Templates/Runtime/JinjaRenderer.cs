@@ -107,8 +107,8 @@ internal sealed class JinjaRenderer
             items = kept;
         }
         if (items.Count == 0) return f.Else is null ? Flow.Normal : Execute(f.Else, scope, sb);
-        int depth = scope.Lookup("loop") is JinjaLoop outer ? outer.Depth + 1 : 1;
-        var loop = new JinjaLoop(items, depth);
+        // loop.depth counts recursive-loop levels, not nesting; recursive loops are rejected at parse time.
+        var loop = new JinjaLoop(items, depth: 1);
         for (int i = 0; i < items.Count; i++)
         {
             var child = new JinjaScope(scope);
@@ -170,7 +170,7 @@ internal sealed class JinjaRenderer
             for (int i = 0; i < parameters.Length; i++)
                 if (!set[i])
                     s.Set(parameters[i].Name, parameters[i].Default is { } d ? Eval(d, s) : new JinjaUndefined(parameters[i].Name));
-            s.Set("varargs", new JinjaList(varargs));
+            s.Set("varargs", new JinjaList(varargs, isTuple: true));
             s.Set("kwargs", kwargs);
             if (_callDepth >= MaxCallDepth)
                 throw new JinjaRuntimeError($"macro recursion deeper than {MaxCallDepth} calls (in '{name}')");

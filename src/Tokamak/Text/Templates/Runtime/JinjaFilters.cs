@@ -43,14 +43,14 @@ internal static partial class JinjaFilters
         ["map"] = Map,
         ["max"] = (v, a) => MinMax(v, a, max: true),
         ["min"] = (v, a) => MinMax(v, a, max: false),
-        ["reject"] = (v, a) => SelectOrReject(v, a, select: true, attribute: false, keep: false),
-        ["rejectattr"] = (v, a) => SelectOrReject(v, a, select: true, attribute: true, keep: false),
+        ["reject"] = (v, a) => SelectOrReject(v, a, attribute: false, keep: false),
+        ["rejectattr"] = (v, a) => SelectOrReject(v, a, attribute: true, keep: false),
         ["replace"] = Replace,
         ["reverse"] = Reverse,
         ["round"] = Round,
         ["safe"] = (v, _) => v,
-        ["select"] = (v, a) => SelectOrReject(v, a, select: true, attribute: false, keep: true),
-        ["selectattr"] = (v, a) => SelectOrReject(v, a, select: true, attribute: true, keep: true),
+        ["select"] = (v, a) => SelectOrReject(v, a, attribute: false, keep: true),
+        ["selectattr"] = (v, a) => SelectOrReject(v, a, attribute: true, keep: true),
         ["sort"] = Sort,
         ["string"] = (v, _) => new JinjaString(v.ToString()),
         ["sum"] = Sum,
@@ -221,9 +221,9 @@ internal static partial class JinjaFilters
         return new JinjaList(items.Select(f).ToList());
     }
 
-    private static JinjaValue SelectOrReject(JinjaValue v, JinjaArguments a, bool select, bool attribute, bool keep)
+    /// <summary>select/reject (<paramref name="keep"/> = test result to keep), on the item or on an attribute of it.</summary>
+    private static JinjaValue SelectOrReject(JinjaValue v, JinjaArguments a, bool attribute, bool keep)
     {
-        _ = select;
         var items = JinjaOperations.Iterate(v);
         int offset = 0;
         Func<JinjaValue, JinjaValue> get = x => x;

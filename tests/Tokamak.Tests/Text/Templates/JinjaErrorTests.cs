@@ -92,6 +92,11 @@ public class JinjaErrorTests
     [InlineData("{{ u | tojson }}", "not JSON serializable")]
     [InlineData("{{ 1 < 'a' }}", "'<' not supported")]
     [InlineData("{{ 'abc'.nosuchmethod() }}", "'nosuchmethod' is undefined")]
+    [InlineData("{{ 'x' * 100000000 }}", "string repetition too large")]
+    [InlineData("{{ [1, 2] * 100000000 }}", "list repetition too large")]
+    [InlineData("{{ range(1000000) | length }}", "range too big")]
+    [InlineData("{{ 'abc'.center(9, 'xy') }}", "fill character must be exactly one character")]
+    [InlineData("{{ [1, 2][::0] }}", "slice step cannot be zero")]
     public void RuntimeErrorsAreTemplateExceptions(string template, string message)
     {
         var e = RenderError(template);

@@ -72,6 +72,8 @@ public class JinjaLanguageTests
         C("macro_call_block_with_args", "{% macro each(items) %}{% for i in items %}{{ caller(i) }}{% endfor %}{% endmacro %}{% call(x) each([1,2]) %}[{{ x }}]{% endcall %}", "{}", "[1][2]"),
         C("macro_recursion", "{% macro down(n) %}{{ n }}{% if n > 0 %}{{ down(n - 1) }}{% endif %}{% endmacro %}{{ down(3) }}", "{}", "3210"),
         C("macro_sees_template_variables", "{% set sep = '/' %}{% macro j(a, b) %}{{ a }}{{ sep }}{{ b }}{% endmacro %}{{ j(1, 2) }}", "{}", "1/2"),
+        C("macro_varargs_kwargs", "{% macro m(a) %}{{ a }}{{ varargs }}{{ kwargs }}{% endmacro %}{{ m(1, 2, 3, k=4) }}", "{}", "1(2, 3){'k': 4}"),
+        C("loop_depth_counts_recursion_not_nesting", "{% for x in [1] %}{% for y in [2] %}{{ loop.depth }}{{ loop.depth0 }}{% endfor %}{% endfor %}", "{}", "10"),
         C("macro_missing_argument_is_undefined", "{% macro m(a, b) %}[{{ a }}|{{ b }}|{{ b is defined }}]{% endmacro %}{{ m(1) }}", "{}", "[1||False]"),
 
         // ---- expressions
@@ -126,6 +128,8 @@ public class JinjaLanguageTests
         C("escape_and_safe", "{{ '<a href=\"x\">&\\'</a>' | e }}|{{ '<b>' | safe }}", "{}", "&lt;a href=&#34;x&#34;&gt;&amp;&#39;&lt;/a&gt;|<b>"),
         C("indent_filter", "{{ 'a\\nb\\n\\nc' | indent(2) }}|{{ 'a\\nb' | indent(2, true) }}|{{ 'a\\n\\nb' | indent(2, blank=true) }}", "{}", "a\n  b\n\n  c|  a\n  b|a\n  \n  b"),
         C("wordcount_batch", "{{ 'hello big world' | wordcount }}|{{ [1,2,3,4,5] | batch(2) | list }}", "{}", "3|[[1, 2], [3, 4], [5]]"),
+        C("round_is_python_round", "{{ 2.675 | round(2) }} {{ 0.125 | round(2) }} {{ 0.375 | round(2) }} {{ 7 | round }} {{ -2.5 | round }}", "{}", "2.67 0.12 0.38 7 -2.0"),
+        C("truncate_filter", "{{ 'hello world foo' | truncate(9) }}|{{ 'hello world' | truncate(9) }}|{{ 'hello world foo' | truncate(9, true) }}", "{}", "hello...|hello world|hello ..."),
         C("sum_min_max", "{{ [1, 2, 3] | sum }}|{{ [3, 1, 2] | min }}|{{ [3, 1, 2] | max }}", "{}", "6|1|3"),
 
         // ---- Python methods

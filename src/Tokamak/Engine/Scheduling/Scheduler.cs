@@ -170,7 +170,9 @@ public sealed class Scheduler
     /// appends the sampled token where <see cref="ScheduledSequence.SampleNext"/> was set, and finishes requests
     /// that hit EOS, their max tokens or the max model length (freeing their blocks at once).
     /// <paramref name="sampledTokens"/> is aligned with <see cref="SchedulerStep.Sequences"/>; entries for sequences
-    /// that did not sample, or that were aborted since <see cref="Schedule"/>, are ignored.
+    /// that did not sample, or that were aborted since <see cref="Schedule"/>, are ignored. A negative entry for a
+    /// sequence that sampled defers its token (<see cref="Request.AwaitingToken"/>): the engine supplies it later with
+    /// <see cref="AppendToken"/> or <see cref="Fork"/> (parallel sampling, beam search).
     /// </summary>
     public IReadOnlyList<TokenEvent> OnStepCompleted(SchedulerStep step, ReadOnlySpan<int> sampledTokens)
     {

@@ -74,6 +74,13 @@ internal sealed class CommonOptions
         string path = r.GetValue(Model)!;
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var m = ModelLoader.Load(path, r.GetValue(Tokenizer));
+        if (ModelFacts.WeightBytes(m) > 256L << 20)
+        {
+            // Large files: fault the weights in now, with progress, instead of stalling the first token.
+            bool tty = !quiet && !Console.IsErrorRedirected;
+            m.Weights.Prefetch(tty ? (done, total) => Console.Error.Write($"\rtokamak: loading {m.Name} {100.0 * done / total,5:F1}% of {total / 1048576.0:F0} MiB") : null);
+            if (tty) Console.Error.WriteLine();
+        }
         if (!quiet)
             Console.Error.WriteLine($"tokamak: loaded {m.Name} ({m.Config.Architecture}, {ModelFacts.ParameterCount(m) / 1e6:F1}M params, {ModelFacts.WeightBytes(m) / 1048576.0:F0} MiB) in {sw.Elapsed.TotalSeconds:F2}s");
         return m;

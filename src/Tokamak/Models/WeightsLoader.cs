@@ -31,6 +31,32 @@ public sealed class LoadedWeights : IDisposable
     /// <summary>Bound weights.</summary>
     public LlamaWeights Weights { get; }
 
+    /// <summary>
+    /// Reads one byte of every page of every weight matrix so the first forward pass does not stall on page faults;
+    /// <paramref name="progress"/> gets (bytes done, bytes total). Mapping itself is instant, this is the real load.
+    /// </summary>
+    public unsafe void Prefetch(Action<long, long>? progress = null)
+    {
+        var tensors = Weights.Matrices().ToList();
+        long total = tensors.Sum(t => t.ByteLength), done = 0, reported = 0;
+        int sink = 0;
+        foreach (var t in tensors)
+        {
+            for (long off = 0; off < t.ByteLength; off += 4096)
+            {
+                sink += t.Data[off];
+                if (progress is not null && done + off - reported >= 32L << 20)
+                {
+                    reported = done + off;
+                    progress(reported, total);
+                }
+            }
+            done += t.ByteLength;
+        }
+        progress?.Invoke(total, total);
+        GC.KeepAlive(sink);
+    }
+
     /// <summary>Unmaps the files; the weights must not be used afterwards.</summary>
     public void Dispose() => Source.Dispose();
 }

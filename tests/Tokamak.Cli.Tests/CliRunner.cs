@@ -38,7 +38,9 @@ internal static class CliRunner
     public static void AssertOneLineError(Result r, string mustContain)
     {
         Assert.NotEqual(0, r.ExitCode);
-        string err = r.Stderr.Trim();
+        // Informational lines (build, load) may precede the error; the error itself is one line.
+        string err = string.Join("\n", r.Stderr.Trim().Split('\n')
+            .Where(l => !l.StartsWith("tokamak: loaded ", StringComparison.Ordinal) && !l.StartsWith("tokamak: building", StringComparison.Ordinal)));
         Assert.DoesNotContain("\n", err);
         Assert.DoesNotContain("   at ", err);
         Assert.StartsWith("tokamak: error:", err);

@@ -76,10 +76,10 @@ public sealed class Trainer
     public TrainStepResult Step(IReadOnlyList<TrainBatch> microBatches)
     {
         var (loss, tokens) = AccumulateGradients(microBatches);
-        double norm = MaxGradNorm > 0 ? GradientClipping.ClipGlobalNorm(Model.Gradients, MaxGradNorm) : GradientClipping.GlobalNorm(Model.Gradients);
+        double norm = MaxGradNorm > 0 ? GradientClipping.ClipGlobalNorm(Model.TrainableGradients, MaxGradNorm) : GradientClipping.GlobalNorm(Model.TrainableGradients);
         long step = Optimizer.StepCount;
         float lr = Schedule.At(step);
-        Optimizer.Step(Model.Parameters, Model.Gradients, lr);
+        Optimizer.Step(Model.TrainableParameters, Model.TrainableGradients, lr);
         return new TrainStepResult(step, loss, norm, lr, tokens);
     }
 }

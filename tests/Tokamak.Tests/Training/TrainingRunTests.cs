@@ -4,7 +4,7 @@ using Tokamak.Training.Optim;
 
 namespace Tokamak.Tests.Training;
 
-public class TrainingRunTests
+public class TrainingRunTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public void YamlErrorsNameTheKeyAndLine()
@@ -91,6 +91,7 @@ public class TrainingRunTests
             Assert.True(result.BestValLoss < firstEval - 0.2, $"held-out loss {firstEval:F3} → {result.BestValLoss:F3}");
             Assert.True(File.Exists(Path.Combine(dir.FullName, "out", "adapter_model.safetensors")));
             Assert.Contains(lines, l => l.Contains("tok/s"));
+            foreach (var l in lines) output.WriteLine(l);
         }
         finally { dir.Delete(recursive: true); }
     }

@@ -10,7 +10,11 @@ namespace Tokamak.Training;
 public static class CheckpointWriter
 {
     /// <summary>Writes <paramref name="tensors"/> (in order) and <paramref name="metadata"/> to <paramref name="path"/> atomically (temp file + rename).</summary>
-    public static void Write(string path, IReadOnlyList<(string Name, int[] Shape, ReadOnlyMemory<float> Data)> tensors, IReadOnlyDictionary<string, string> metadata)
+    public static void Write(string path, IReadOnlyList<(string Name, int[] Shape, ReadOnlyMemory<float> Data)> tensors, IReadOnlyDictionary<string, string> metadata) =>
+        Write(path, tensors, metadata, null);
+
+    /// <summary>As <see cref="Write(string, IReadOnlyList{ValueTuple{string, int[], ReadOnlyMemory{float}}}, IReadOnlyDictionary{string, string})"/>; <paramref name="wrap"/> lets tests inject a failing stream.</summary>
+    internal static void Write(string path, IReadOnlyList<(string Name, int[] Shape, ReadOnlyMemory<float> Data)> tensors, IReadOnlyDictionary<string, string> metadata, Func<Stream, Stream>? wrap)
     {
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("safetensors writing assumes a little-endian machine");
         var header = new MemoryStream();
@@ -45,15 +49,27 @@ public static class CheckpointWriter
         while (header.Length % 8 != 0) header.WriteByte((byte)' ');
 
         string tmp = path + ".tmp";
-        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+        try
         {
-            Span<byte> len = stackalloc byte[8];
-            BitConverter.TryWriteBytes(len, (ulong)header.Length);
-            fs.Write(len);
-            header.Position = 0;
-            header.CopyTo(fs);
-            foreach (var (_, _, data) in tensors) fs.Write(MemoryMarshal.AsBytes(data.Span));
+            using (var file = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+            using (var fs = wrap?.Invoke(file) ?? file)
+            {
+                var len = new byte[8];
+                BitConverter.TryWriteBytes(len, (ulong)header.Length);
+                fs.Write(len);
+                header.Position = 0;
+                header.CopyTo(fs);
+                foreach (var (_, _, data) in tensors) fs.Write(MemoryMarshal.AsBytes(data.Span));
+                fs.Flush();
+                file.Flush(flushToDisk: true);
+            }
+            // The rename is the commit point: before it the previous checkpoint is intact, after it the new one is complete.
+            File.Move(tmp, path, overwrite: true);
         }
-        File.Move(tmp, path, overwrite: true);
+        catch
+        {
+            try { File.Delete(tmp); } catch (IOException) { }
+            throw;
+        }
     }
 }

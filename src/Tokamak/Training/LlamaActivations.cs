@@ -1,11 +1,12 @@
 using Tokamak.Models;
+using Tokamak.Training.Lora;
 
 namespace Tokamak.Training;
 
 /// <summary>What one decoder block saves in forward for its backward, sized for <c>T</c> tokens.</summary>
 internal sealed class LlamaBlockActivations
 {
-    public LlamaBlockActivations(ModelConfig c, int tokens)
+    public LlamaBlockActivations(ModelConfig c, int tokens, LoraSettings? lora = null)
     {
         int T = tokens, C = c.HiddenSize, I = c.IntermediateSize;
         Ln1 = new float[T * C]; Rstd1 = new float[T];
@@ -14,6 +15,14 @@ internal sealed class LlamaBlockActivations
         XMid = new float[T * C];
         Ln2 = new float[T * C]; Rstd2 = new float[T];
         Gate = new float[T * I]; Up = new float[T * I]; H = new float[T * I];
+        LoraX = new float[7][];
+        LoraH = new float[7][];
+        for (int m = 0; m < 7; m++)
+        {
+            bool on = lora is not null && lora.Adapts((LoraModule)m);
+            LoraX[m] = on ? new float[T * ParameterLayout.ProjectionShape(c, (LoraModule)m).In] : [];
+            LoraH[m] = on ? new float[T * lora!.Rank] : [];
+        }
     }
 
     public float[] Ln1, Rstd1;      // [T, C], [T]
@@ -22,9 +31,11 @@ internal sealed class LlamaBlockActivations
     public float[] XMid;            // [T, C] residual after attention
     public float[] Ln2, Rstd2;      // [T, C], [T]
     public float[] Gate, Up, H;     // [T, I]
+    public float[][] LoraX, LoraH;  // per module: dropped-out adapter input [T, in], A-projection [T, r]; empty when not adapted
 
     public long Bytes => 4L * (Ln1.Length + Rstd1.Length + Q.Length + K.Length + V.Length + Att.Length + Lse.Length
-        + XMid.Length + Ln2.Length + Rstd2.Length + Gate.Length + Up.Length + H.Length);
+        + XMid.Length + Ln2.Length + Rstd2.Length + Gate.Length + Up.Length + H.Length
+        + LoraX.Sum(x => (long)x.Length) + LoraH.Sum(x => (long)x.Length));
 }
 
 /// <summary>Gradient scratch shared by all blocks during backward.</summary>

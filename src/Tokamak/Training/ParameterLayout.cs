@@ -1,4 +1,5 @@
 using Tokamak.Models;
+using Tokamak.Training.Lora;
 
 namespace Tokamak.Training;
 
@@ -80,4 +81,45 @@ public sealed class ParameterLayout
         var head = c.TieWordEmbeddings ? null : p.Add("lm_head.weight", [c.VocabSize, C], true);
         return (p, embed, layers, finalNorm, head);
     }
+
+    /// <summary>PEFT name prefix of a LoRA-adapted module, e.g. <c>base_model.model.model.layers.0.self_attn.q_proj</c>.</summary>
+    public static string LoraPrefix(int layer, LoraModule module) =>
+        $"base_model.model.model.layers.{layer}.{(module <= LoraModule.O ? "self_attn" : "mlp")}.{LoraSettings.ModuleNames[(int)module]}";
+
+    /// <summary>
+    /// Appends LoRA A <c>[r, in]</c> and B <c>[out, r]</c> for every targeted module of every layer (PEFT names) and
+    /// returns the handles, <c>[layers, 7]</c> with nulls for untargeted modules.
+    /// </summary>
+    internal LoraPair?[,] AddLora(ModelConfig c, LoraSettings s)
+    {
+        var pairs = new LoraPair?[c.Layers, 7];
+        for (int l = 0; l < c.Layers; l++)
+            foreach (var m in s.Targets)
+            {
+                var (outDim, inDim) = ProjectionShape(c, m);
+                string pre = LoraPrefix(l, m);
+                // Hugging Face trainers apply weight decay to every non-bias, non-norm tensor, adapters included.
+                var a = Add(pre + ".lora_A.weight", [s.Rank, inDim], decay: true);
+                var b = Add(pre + ".lora_B.weight", [outDim, s.Rank], decay: true);
+                pairs[l, (int)m] = new LoraPair(a, b);
+            }
+        return pairs;
+    }
+
+    /// <summary>Appends the reward model's scalar head (TRL / LLaMA-Factory naming).</summary>
+    internal (ParameterTensor Weight, ParameterTensor Bias) AddValueHead(ModelConfig c) =>
+        (Add("v_head.summary.weight", [1, c.HiddenSize], decay: true), Add("v_head.summary.bias", [1], decay: false));
+
+    /// <summary>(out, in) of a block projection.</summary>
+    public static (int Out, int In) ProjectionShape(ModelConfig c, LoraModule m) => m switch
+    {
+        LoraModule.Q => (c.QDim, c.HiddenSize),
+        LoraModule.K or LoraModule.V => (c.KvDim, c.HiddenSize),
+        LoraModule.O => (c.HiddenSize, c.QDim),
+        LoraModule.Gate or LoraModule.Up => (c.IntermediateSize, c.HiddenSize),
+        _ => (c.HiddenSize, c.IntermediateSize),
+    };
 }
+
+/// <summary>LoRA A and B of one adapted projection.</summary>
+public sealed record LoraPair(ParameterTensor A, ParameterTensor B);

@@ -58,4 +58,28 @@ public sealed class TrainBatch
         }
         return new TrainBatch(tokens.ToArray(), targets.ToArray(), PackedSequences.FromCuSeqlens(cu));
     }
+
+    /// <summary>
+    /// Packs sequences with a per-token loss mask: target i predicts <c>ids[i+1]</c> and counts only when
+    /// <c>mask[i+1]</c> is set.
+    /// </summary>
+    public static TrainBatch PackMasked(IReadOnlyList<(int[] Ids, bool[] Mask)> sequences)
+    {
+        var tokens = new List<int>();
+        var targets = new List<int>();
+        var cu = new List<int> { 0 };
+        for (int s = 0; s < sequences.Count; s++)
+        {
+            var (ids, mask) = sequences[s];
+            if (ids.Length < 2) throw new ArgumentException($"sequence {s} has {ids.Length} tokens; at least 2 are needed for one prediction");
+            if (mask.Length != ids.Length) throw new ArgumentException($"sequence {s}: mask has {mask.Length} entries for {ids.Length} tokens");
+            for (int i = 0; i + 1 < ids.Length; i++)
+            {
+                tokens.Add(ids[i]);
+                targets.Add(mask[i + 1] ? ids[i + 1] : CrossEntropy.IgnoreIndex);
+            }
+            cu.Add(tokens.Count);
+        }
+        return new TrainBatch(tokens.ToArray(), targets.ToArray(), PackedSequences.FromCuSeqlens(cu));
+    }
 }

@@ -20,13 +20,17 @@ public static class TrainCheckpoint
         var tensors = new List<(string, int[], ReadOnlyMemory<float>)>();
         foreach (var t in model.Layout.Tensors)
             tensors.Add((t.Name, t.Shape, model.Parameters.AsMemory((int)t.Offset, (int)t.Length)));
+        if (!ReferenceEquals(model.TrainableLayout, model.Layout))
+            foreach (var t in model.TrainableLayout.Tensors)
+                tensors.Add((t.Name, t.Shape, model.TrainableParameters.AsMemory((int)t.Offset, (int)t.Length)));
         foreach (var (stateName, array) in optimizer.State)
-            foreach (var t in model.Layout.Tensors)
+            foreach (var t in model.TrainableLayout.Tensors)
                 tensors.Add(($"optimizer.{stateName}.{t.Name}", t.Shape, array.AsMemory((int)t.Offset, (int)t.Length)));
         var meta = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["format"] = Format,
             ["config"] = JsonSerializer.Serialize(model.Config),
+            ["options"] = JsonSerializer.Serialize(model.Options),
             ["optimizer"] = optimizer.Kind,
             ["optimizer.step"] = optimizer.StepCount.ToString(CultureInfo.InvariantCulture),
         };
@@ -43,6 +47,15 @@ public static class TrainCheckpoint
         return JsonSerializer.Deserialize<ModelConfig>(reader.Metadata["config"]) ?? throw new InvalidDataException($"{path}: config metadata is null");
     }
 
+    /// <summary>Reads the model options (recomputation, LoRA, value head) stored in a checkpoint.</summary>
+    public static TrainModelOptions ReadOptions(string path)
+    {
+        var reader = Open(path);
+        return reader.Metadata.TryGetValue("options", out var json)
+            ? JsonSerializer.Deserialize<TrainModelOptions>(json) ?? throw new InvalidDataException($"{path}: options metadata is null")
+            : new TrainModelOptions();
+    }
+
     /// <summary>
     /// Loads parameters, optimizer state and step, and RNG state into existing objects (which must match the
     /// checkpoint's layout and optimizer kind). Returns the <c>user.</c> metadata passed to <see cref="Save"/>.
@@ -57,8 +70,14 @@ public static class TrainCheckpoint
             CheckShape(path, reader, t.Name, t.Shape);
             reader.Read(t.Name, t.Of(model.Parameters));
         }
+        if (!ReferenceEquals(model.TrainableLayout, model.Layout))
+            foreach (var t in model.TrainableLayout.Tensors)
+            {
+                CheckShape(path, reader, t.Name, t.Shape);
+                reader.Read(t.Name, t.Of(model.TrainableParameters));
+            }
         foreach (var (stateName, array) in optimizer.State)
-            foreach (var t in model.Layout.Tensors)
+            foreach (var t in model.TrainableLayout.Tensors)
             {
                 string name = $"optimizer.{stateName}.{t.Name}";
                 CheckShape(path, reader, name, t.Shape);

@@ -1,3 +1,4 @@
+using Tokamak.Training.Objectives;
 using Tokamak.Training.Optim;
 
 namespace Tokamak.Training;
@@ -34,11 +35,16 @@ public sealed class Trainer
     /// <param name="schedule">Learning rate per step.</param>
     /// <param name="maxGradNorm">Clip threshold; 0 or less disables clipping.</param>
     /// <param name="accumulation">How micro-batch gradients combine.</param>
+    /// <param name="objective">Stage loss; next-token cross-entropy when null.</param>
     public Trainer(LlamaTrainModel model, IOptimizer optimizer, LrSchedule schedule, double maxGradNorm = 1.0,
-        GradientAccumulation accumulation = GradientAccumulation.TokenWeighted)
+        GradientAccumulation accumulation = GradientAccumulation.TokenWeighted, ITrainObjective? objective = null)
     {
         Model = model; Optimizer = optimizer; Schedule = schedule; MaxGradNorm = maxGradNorm; Accumulation = accumulation;
+        Objective = objective ?? new LanguageModelObjective();
     }
+
+    /// <summary>The stage's loss.</summary>
+    public ITrainObjective Objective { get; }
 
     /// <summary>Model being trained.</summary>
     public LlamaTrainModel Model { get; }
@@ -57,29 +63,59 @@ public sealed class Trainer
     {
         if (microBatches.Count == 0) throw new ArgumentException("a training step needs at least one micro-batch");
         Model.ZeroGradients();
-        int total = microBatches.Sum(b => b.CountedTokens);
+        var units = microBatches.Select(Objective.Units).ToArray();
+        int total = units.Sum();
         if (total == 0) throw new ArgumentException("every target in the step is masked; there is nothing to learn from");
         double loss = 0;
-        foreach (var mb in microBatches)
+        for (int i = 0; i < microBatches.Count; i++)
         {
-            int counted = mb.CountedTokens;
-            float weight = Accumulation == GradientAccumulation.TokenWeighted ? (float)counted / total : 1f / microBatches.Count;
-            float l = Model.Forward(mb);
-            if (counted == 0) continue; // contributes nothing under either weighting's loss
-            Model.Backward(weight);
-            loss += weight * l;
+            if (units[i] == 0) continue; // contributes nothing under either weighting's loss
+            float weight = Accumulation == GradientAccumulation.TokenWeighted ? (float)units[i] / total : 1f / microBatches.Count;
+            loss += weight * Objective.Run(Model, microBatches[i], weight);
         }
         return (loss, total);
+    }
+
+    /// <summary>Mean loss over <paramref name="batches"/> (weighted by units) with dropout off and no gradients.</summary>
+    public double Evaluate(IEnumerable<TrainBatch> batches)
+    {
+        bool training = Model.Training;
+        Model.Training = false;
+        try
+        {
+            double sum = 0;
+            long n = 0;
+            foreach (var b in batches)
+            {
+                int u = Objective.Units(b);
+                if (u == 0) continue;
+                sum += u * Objective.Run(Model, b, null);
+                n += u;
+            }
+            return n == 0 ? double.NaN : sum / n;
+        }
+        finally { Model.Training = training; }
     }
 
     /// <summary>Runs one full optimizer step over <paramref name="microBatches"/>.</summary>
     public TrainStepResult Step(IReadOnlyList<TrainBatch> microBatches)
     {
         var (loss, tokens) = AccumulateGradients(microBatches);
-        double norm = MaxGradNorm > 0 ? GradientClipping.ClipGlobalNorm(Model.Gradients, MaxGradNorm) : GradientClipping.GlobalNorm(Model.Gradients);
-        long step = Optimizer.StepCount;
+        long next = Optimizer.StepCount;
+        // Stop before the update so the parameters (and any checkpoint of them) stay the last good ones.
+        if (!double.IsFinite(loss)) throw new NonFiniteLossException(next, $"loss is {loss} at step {next + 1}; parameters were not updated");
+        double norm = MaxGradNorm > 0 ? GradientClipping.ClipGlobalNorm(Model.TrainableGradients, MaxGradNorm) : GradientClipping.GlobalNorm(Model.TrainableGradients);
+        if (!double.IsFinite(norm)) throw new NonFiniteLossException(next, $"gradient norm is {norm} at step {next + 1} (loss {loss:G5}); parameters were not updated");
+        long step = next;
         float lr = Schedule.At(step);
-        Optimizer.Step(Model.Parameters, Model.Gradients, lr);
+        Optimizer.Step(Model.TrainableParameters, Model.TrainableGradients, lr);
         return new TrainStepResult(step, loss, norm, lr, tokens);
     }
+}
+
+/// <summary>Training produced a NaN or infinite loss or gradient; the step was not applied.</summary>
+public sealed class NonFiniteLossException(long step, string message) : Exception(message)
+{
+    /// <summary>0-based index of the step that failed.</summary>
+    public long Step { get; } = step;
 }

@@ -80,6 +80,42 @@ public static class CrossEntropy
         }
     }
 
+    /// <summary>
+    /// Per-token scaled form: <c>dLogits[t] = scales[t] · (softmax(logits[t]) − onehot(target))</c>, the gradient of
+    /// <c>Σ_t scales[t] · loss[t]</c>. May alias like the uniform form.
+    /// </summary>
+    public static void Backward(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, Span<float> dLogits, ReadOnlySpan<float> scales, int vocab)
+    {
+        int n = targets.Length;
+        if (scales.Length < n) throw new ArgumentException($"cross-entropy: {scales.Length} scales for {n} tokens");
+        if (logits.Length < (long)n * vocab || dLogits.Length < (long)n * vocab) throw new ArgumentException($"cross-entropy: logits/dLogits need [{n}, {vocab}] floats");
+        CheckTargets(targets, vocab);
+        unsafe
+        {
+            fixed (float* pl = logits, pd = dLogits, ps = scales)
+            fixed (int* pt = targets)
+            {
+                float* lp = pl, dp = pd, sp = ps; int* tp = pt;
+                ComputePool.Shared.For(n, 8, (start, end) =>
+                {
+                    for (int t = start; t < end; t++)
+                        Row(new ReadOnlySpan<float>(lp + (long)t * vocab, vocab), tp[t], new Span<float>(dp + (long)t * vocab, vocab), sp[t]);
+                });
+            }
+        }
+    }
+
+    // One row of dLogits = scale · (softmax − onehot); reads the row fully before writing so it may alias.
+    private static void Row(ReadOnlySpan<float> row, int y, Span<float> d, float scale)
+    {
+        if (y == IgnoreIndex) { d.Clear(); return; }
+        float lse = LogSumExp(row);
+        TensorPrimitives.Subtract(row, lse, d);
+        TensorPrimitives.Exp(d, d);
+        d[y] -= 1f;
+        TensorPrimitives.Multiply(d, scale, d);
+    }
+
     private static float LogSumExp(ReadOnlySpan<float> row)
     {
         float max = TensorPrimitives.Max(row);

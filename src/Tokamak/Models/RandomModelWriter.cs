@@ -1,10 +1,8 @@
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tokamak.Engine.Sampling;
 using Tokamak.Models.Formats;
 using Tokamak.Tensors;
-using Tokamak.Tensors.Kernels;
 
 namespace Tokamak.Models;
 
@@ -42,7 +40,6 @@ public static class RandomModelWriter
             new Dictionary<string, string> { ["format"] = "pt", ["tokamak.synth_seed"] = seed.ToString() }))
         {
             var floats = new float[1 << 16];
-            var bytes = new byte[floats.Length * 4];
             foreach (var (name, shape, kind) in tensors)
             {
                 progress?.Invoke(name);
@@ -53,35 +50,12 @@ public static class RandomModelWriter
                     const float Half = 0.02f * 1.7320508f; // uniform(-a, a) has std a/√3
                     for (int i = 0; i < m; i++)
                         floats[i] = kind switch { 'n' => 1f, 'b' => 0f, _ => (float)(rng.NextDouble() * 2 - 1) * Half };
-                    int size = Encode(floats.AsSpan(0, m), dtype, bytes);
-                    w.Write(bytes.AsSpan(0, size));
+                    w.WriteFloats(floats.AsSpan(0, m));
                 }
                 w.EndTensor();
             }
         }
         return cfg;
-    }
-
-    private static int Encode(ReadOnlySpan<float> src, DType dtype, byte[] dst)
-    {
-        switch (dtype)
-        {
-            case DType.F32:
-                MemoryMarshal.AsBytes(src).CopyTo(dst);
-                return src.Length * 4;
-            case DType.F16:
-                {
-                    var h = MemoryMarshal.Cast<byte, Half>(dst.AsSpan());
-                    for (int i = 0; i < src.Length; i++) h[i] = (Half)src[i];
-                    return src.Length * 2;
-                }
-            default:
-                {
-                    var b = MemoryMarshal.Cast<byte, ushort>(dst.AsSpan());
-                    for (int i = 0; i < src.Length; i++) b[i] = Dequant.FloatToBF16(src[i]);
-                    return src.Length * 2;
-                }
-        }
     }
 
     /// <summary>Hugging Face tensor names and shapes of a config; kind 'w' matrix, 'n' norm, 'b' bias.</summary>

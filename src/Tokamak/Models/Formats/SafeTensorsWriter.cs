@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Tokamak.Tensors;
+using Tokamak.Tensors.Kernels;
 
 namespace Tokamak.Models.Formats;
 
@@ -14,6 +16,7 @@ public sealed class SafeTensorsWriter : IDisposable
     private readonly List<(string Name, DType DType, long[] Shape, long Bytes)> _entries;
     private int _next;
     private long _written;
+    private byte[]? _scratch;
 
     /// <summary>Starts <paramref name="path"/> with the given tensors, which must then be written in this order.</summary>
     public SafeTensorsWriter(string path, IEnumerable<(string Name, DType DType, long[] Shape)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
@@ -69,6 +72,42 @@ public sealed class SafeTensorsWriter : IDisposable
         if (_next >= _entries.Count) throw new InvalidOperationException("all declared tensors were already written");
         _out.Write(bytes);
         _written += bytes.Length;
+    }
+
+    /// <summary>Appends F32 values to the current tensor, encoded to its declared dtype (F32, F16 or BF16, round to nearest even).</summary>
+    public void WriteFloats(ReadOnlySpan<float> values)
+    {
+        if (_next >= _entries.Count) throw new InvalidOperationException("all declared tensors were already written");
+        _scratch ??= new byte[1 << 18];
+        DType dtype = _entries[_next].DType;
+        int chunk = _scratch.Length / 4;
+        for (int off = 0; off < values.Length; off += chunk)
+        {
+            var src = values.Slice(off, Math.Min(chunk, values.Length - off));
+            Write(_scratch.AsSpan(0, Encode(src, dtype, _scratch)));
+        }
+    }
+
+    private static int Encode(ReadOnlySpan<float> src, DType dtype, byte[] dst)
+    {
+        switch (dtype)
+        {
+            case DType.F32:
+                MemoryMarshal.AsBytes(src).CopyTo(dst);
+                return src.Length * 4;
+            case DType.F16:
+                {
+                    var h = MemoryMarshal.Cast<byte, Half>(dst.AsSpan());
+                    for (int i = 0; i < src.Length; i++) h[i] = (Half)src[i];
+                    return src.Length * 2;
+                }
+            default:
+                {
+                    var b = MemoryMarshal.Cast<byte, ushort>(dst.AsSpan());
+                    for (int i = 0; i < src.Length; i++) b[i] = Dequant.FloatToBF16(src[i]);
+                    return src.Length * 2;
+                }
+        }
     }
 
     /// <summary>Checks the current tensor got exactly its declared size and moves to the next.</summary>

@@ -52,8 +52,7 @@ public class InfoAndTokenizeTests
             Assert.True(info.ExitCode == 0, info.Stderr);
             var j = JsonDocument.Parse(info.Stdout).RootElement;
             Assert.True(j.GetProperty("qkv_bias").GetBoolean());
-            Assert.Equal(1, j.GetProperty("matrix_dtypes").EnumerateObject().Count());
-            Assert.Equal("bf16", j.GetProperty("matrix_dtypes").EnumerateObject().First().Name);
+            Assert.Equal("bf16", Assert.Single(j.GetProperty("matrix_dtypes").EnumerateObject()).Name);
             var g = CliRunner.Run("generate", "--model", outDir, "--prompt", "Once", "--max-tokens", "5", "--temperature", "0", "--ignore-eos", "--format", "json");
             Assert.True(g.ExitCode == 0, g.Stderr);
             Assert.Equal(5, JsonDocument.Parse(g.Stdout).RootElement.GetProperty("ids").GetArrayLength());

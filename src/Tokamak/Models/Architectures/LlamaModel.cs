@@ -8,7 +8,7 @@ namespace Tokamak.Models.Architectures;
 /// GQA attention with RoPE and a SwiGLU MLP. Architectural differences (QKV bias, Q/K norm, RoPE pairing and
 /// scaling, tied head) are data in <see cref="ModelConfig"/>, not subclasses.
 /// </summary>
-public sealed unsafe class LlamaModel
+public sealed unsafe partial class LlamaModel
 {
     /// <summary>Creates a model over bound weights.</summary>
     public LlamaModel(ModelConfig config, LlamaWeights weights)

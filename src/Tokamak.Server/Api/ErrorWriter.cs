@@ -22,14 +22,16 @@ internal static class ErrorWriter
         return ms.ToArray();
     }
 
-    public static async Task WriteAsync(HttpContext ctx, int status, string message, string type, string? param = null, string? code = null)
+    public static async Task WriteAsync(HttpContext ctx, int status, string message, string type, string? param = null, string? code = null, int? retryAfterSeconds = null)
     {
         if (ctx.Response.HasStarted) return;
         ctx.Response.Clear();
         ctx.Response.StatusCode = status;
+        if (retryAfterSeconds is int s) ctx.Response.Headers.RetryAfter = s.ToString(System.Globalization.CultureInfo.InvariantCulture);
         ctx.Response.ContentType = "application/json";
         await ctx.Response.Body.WriteAsync(Json(message, type, param, code), ctx.RequestAborted);
     }
 
-    public static Task WriteAsync(HttpContext ctx, ApiException e) => WriteAsync(ctx, e.Status, e.Message, e.Type, e.Param, e.Code);
+    public static Task WriteAsync(HttpContext ctx, ApiException e, int? retryAfterSeconds = null) =>
+        WriteAsync(ctx, e.Status, e.Message, e.Type, e.Param, e.Code, retryAfterSeconds);
 }

@@ -10,6 +10,7 @@ internal static class GenerationLoop
         Func<GenerationEvent, ValueTask> onEvent, CancellationToken ct)
     {
         UsageEvent? usage = null;
+        int tokensBefore = record.CompletionTokens;
         try
         {
             await foreach (var e in state.Backend.GenerateAsync(request, ct).WithCancellation(ct))
@@ -40,7 +41,7 @@ internal static class GenerationLoop
         }
         if (usage is null) throw new InvalidOperationException("the backend ended a request without reporting usage");
         record.PromptTokens += usage.PromptTokens;
-        record.CompletionTokens += usage.CompletionTokens;
+        record.CompletionTokens = tokensBefore + usage.CompletionTokens; // the backend's count is authoritative
         state.Metrics.AddTokens(usage.PromptTokens, usage.CompletionTokens);
         return usage;
     }

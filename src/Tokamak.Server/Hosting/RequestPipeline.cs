@@ -85,8 +85,7 @@ internal sealed class RequestPipeline(ServerState state, ILogger<RequestPipeline
             }
             return e.Status;
         }
-        if (e.Status is 429 or 503) ctx.Response.Headers.RetryAfter = state.Options.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-        await ErrorWriter.WriteAsync(ctx, e);
+        await ErrorWriter.WriteAsync(ctx, e, e.Status is 429 or 503 ? state.Options.RetryAfterSeconds : null);
         return e.Status;
     }
 }

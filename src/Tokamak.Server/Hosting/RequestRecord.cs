@@ -22,6 +22,7 @@ internal sealed class RequestRecord
     public double? TokenArrived()
     {
         long now = Stopwatch.GetTimestamp();
+        CompletionTokens++;
         double? gap = _lastToken == 0 ? null : Stopwatch.GetElapsedTime(_lastToken, now).TotalSeconds;
         if (_lastToken == 0) TtftSeconds = Stopwatch.GetElapsedTime(_start, now).TotalSeconds;
         _lastToken = now;

@@ -40,6 +40,7 @@ public sealed class HermesToolCallParser : IToolCallParser
     {
         private readonly StringBuilder _buf = new();
         private bool _inCall;
+        private string _wsBefore = ""; // whitespace dropped before the open tag; restored if the call is not valid
 
         public int CallCount { get; private set; }
 
@@ -60,7 +61,7 @@ public sealed class HermesToolCallParser : IToolCallParser
                     CallCount++;
                     output.Add(call);
                 }
-                else output.Add(new ContentItem(Open + body));
+                else output.Add(new ContentItem(_wsBefore + Open + body));
             }
             else if (_buf.Length > 0 && (CallCount == 0 || !string.IsNullOrWhiteSpace(_buf.ToString())))
                 output.Add(new ContentItem(_buf.ToString()));
@@ -78,21 +79,24 @@ public sealed class HermesToolCallParser : IToolCallParser
                     int end = s.IndexOf(Close, StringComparison.Ordinal);
                     if (end < 0) return;
                     string body = s[..end];
+                    var rest = s.AsSpan(end + Close.Length);
                     if (ParseBody(body.Trim()) is { } call)
                     {
                         CallCount++;
                         output.Add(call);
+                        rest = rest.TrimStart();
                     }
-                    else output.Add(new ContentItem(Open + body + Close));
-                    _buf.Clear().Append(s.AsSpan(end + Close.Length).TrimStart());
+                    else output.Add(new ContentItem(_wsBefore + Open + body + Close));
+                    _buf.Clear().Append(rest);
                     _inCall = false;
                     continue;
                 }
                 int open = s.IndexOf(Open, StringComparison.Ordinal);
                 if (open >= 0)
                 {
-                    string before = s[..open];
-                    if (!string.IsNullOrWhiteSpace(before)) output.Add(new ContentItem(before));
+                    string before = s[..open].TrimEnd();
+                    _wsBefore = s[before.Length..open];
+                    if (before.Length > 0) output.Add(new ContentItem(before));
                     _buf.Clear().Append(s.AsSpan(open + Open.Length));
                     _inCall = true;
                     continue;

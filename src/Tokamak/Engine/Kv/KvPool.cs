@@ -95,6 +95,27 @@ public sealed unsafe class KvPool : IDisposable
         }
     }
 
+    /// <summary>
+    /// Same as <see cref="Write(int, BlockTable, int, ReadOnlySpan{float}, ReadOnlySpan{float})"/> with the table given as
+    /// physical block ids in logical order (as a <see cref="PagedBatch"/> holds them).
+    /// </summary>
+    public void WriteAt(int layer, ReadOnlySpan<int> blockTable, int startPosition, ReadOnlySpan<float> keys, ReadOnlySpan<float> values)
+    {
+        int kvDim = Spec.KvDim;
+        if (keys.Length != values.Length || keys.Length % kvDim != 0)
+            throw new ArgumentException($"K and V must both be [count, {kvDim}], got {keys.Length} and {values.Length} floats");
+        int count = keys.Length / kvDim;
+        if (startPosition < 0 || (long)startPosition + count > (long)blockTable.Length * Spec.BlockSize)
+            throw new ArgumentOutOfRangeException(nameof(startPosition), $"positions {startPosition}..{startPosition + count - 1} are outside the block table ({blockTable.Length} blocks)");
+        for (int i = 0; i < count; i++)
+        {
+            int pos = startPosition + i;
+            int block = blockTable[pos / Spec.BlockSize], slot = pos % Spec.BlockSize;
+            keys.Slice(i * kvDim, kvDim).CopyTo(KeyRow(layer, block, slot));
+            values.Slice(i * kvDim, kvDim).CopyTo(ValueRow(layer, block, slot));
+        }
+    }
+
     /// <summary>Copies block <paramref name="source"/> into <paramref name="destination"/> in every layer (copy-on-write).</summary>
     public void CopyBlock(int source, int destination)
     {

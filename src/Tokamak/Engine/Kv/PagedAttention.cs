@@ -124,55 +124,130 @@ public static unsafe class PagedAttention
         return nq;
     }
 
+    /// <summary>
+    /// Attention for every token of a <see cref="PagedBatch"/> in one call, parallel over (token, head) pairs of all
+    /// sequences: token <c>t</c> of sequence <c>s</c> at position <c>p</c> attends to positions <c>0..p</c> of
+    /// <c>s</c> through <c>s</c>'s block table. <paramref name="queries"/> and <paramref name="output"/> are
+    /// <c>[T, heads, headDim]</c> in batch token order. The K/V of all the batch's tokens must already be written.
+    /// Allocation-free.
+    /// </summary>
+    public static void ForwardBatch(KvPool pool, int layer, PagedBatch batch, ReadOnlySpan<float> queries, int heads, Span<float> output)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        ArgumentNullException.ThrowIfNull(batch);
+        var spec = pool.Spec;
+        if ((uint)layer >= (uint)spec.Layers) throw new ArgumentOutOfRangeException(nameof(layer), $"layer {layer} is outside 0..{spec.Layers - 1}");
+        if (heads <= 0 || heads % spec.KvHeads != 0)
+            throw new ArgumentException($"query heads ({heads}) must be a positive multiple of kv heads ({spec.KvHeads})");
+        int t = batch.TokenCount;
+        long need = (long)t * heads * spec.HeadDim;
+        if (queries.Length < need || output.Length < need)
+            throw new ArgumentException($"queries and output must hold [{t}, {heads}, {spec.HeadDim}] floats, got {queries.Length} and {output.Length}");
+        for (int s = 0; s < batch.SequenceCount; s++)
+        {
+            var table = batch.BlockTable(s);
+            long ctx = (long)batch.StartPosition(s) + batch.TokenCountOf(s);
+            if (ctx > (long)table.Length * spec.BlockSize)
+                throw new ArgumentException($"sequence {s}: block table of {table.Length} blocks covers {table.Length * spec.BlockSize} positions, attention needs {ctx}");
+            foreach (int b in table)
+                if ((uint)b >= (uint)pool.NumBlocks) throw new ArgumentException($"sequence {s}: block table names block {b}, pool has {pool.NumBlocks}");
+        }
+        if (t == 0) return;
+        fixed (int* tables = batch.TablesArray, offsets = batch.TableOffsets, positions = batch.PositionsArray, tokenSeq = batch.TokenSequencesArray)
+        fixed (float* qp = queries, op = output)
+        {
+            var job = new BatchJob
+            {
+                Geometry = new Geometry(spec, heads), KBase = pool.KeyBase(layer), VBase = pool.ValueBase(layer),
+                Tables = tables, TableOffsets = offsets, Positions = positions, TokenSeq = tokenSeq, Q = qp, O = op, Heads = heads,
+            };
+            long work = 0;
+            for (int s = 0; s < batch.SequenceCount; s++) work += (long)batch.TokenCountOf(s) * heads * (batch.StartPosition(s) + batch.TokenCountOf(s));
+            if (ComputePool.Shared.Threads == 1 || work < ParallelWorkThreshold) job.Execute(0, t * heads);
+            else ComputePool.Shared.For(t * heads, Math.Max(1, heads / 2), ref job);
+        }
+    }
+
+    /// <summary>Block geometry shared by the kernels.</summary>
+    private readonly struct Geometry(KvCacheSpec spec, int heads)
+    {
+        public readonly int BlockSize = spec.BlockSize, HeadDim = spec.HeadDim, KvDim = spec.KvDim, BlockElements = spec.BlockElements;
+        public readonly int Group = heads / spec.KvHeads;
+        public readonly float Scale = 1f / MathF.Sqrt(spec.HeadDim);
+    }
+
+    /// <summary>(token, head) items of a whole batch, flattened as token·heads + head.</summary>
+    private struct BatchJob : IRangeJob
+    {
+        public Geometry Geometry;
+        public float* KBase, VBase, Q, O;
+        public int* Tables, TableOffsets, Positions, TokenSeq;
+        public int Heads;
+
+        public readonly void Execute(int start, int end)
+        {
+            int hd = Geometry.HeadDim;
+            Span<float> scores = Geometry.BlockSize <= 1024 ? stackalloc float[Geometry.BlockSize] : new float[Geometry.BlockSize];
+            for (int item = start; item < end; item++)
+            {
+                int tok = item / Heads, h = item % Heads;
+                int* table = Tables + TableOffsets[TokenSeq[tok]];
+                Attend(Geometry, KBase, VBase, table, new ReadOnlySpan<float>(Q + (long)item * hd, hd),
+                    new Span<float>(O + (long)item * hd, hd), Positions[tok] + 1, h / Geometry.Group, scores);
+            }
+        }
+    }
+
     /// <summary>Pointers and geometry for one call; a class so the parallel path can hand <see cref="Run"/> out as a delegate.</summary>
     private sealed class Job(KvCacheSpec spec, float* kBase, float* vBase, int* table, float* q, float* o, int p0, int heads)
     {
-        private readonly int _bs = spec.BlockSize, _hd = spec.HeadDim, _kvDim = spec.KvDim, _blockElems = spec.BlockElements;
-        private readonly int _group = heads / spec.KvHeads;
-        private readonly float _scale = 1f / MathF.Sqrt(spec.HeadDim);
+        private readonly Geometry _g = new(spec, heads);
 
         /// <summary>Work items [start, end) of (query i, head h) flattened as i·heads + h.</summary>
         public void Run(int start, int end)
         {
-            Span<float> scores = _bs <= 1024 ? stackalloc float[_bs] : new float[_bs];
+            int hd = _g.HeadDim;
+            Span<float> scores = _g.BlockSize <= 1024 ? stackalloc float[_g.BlockSize] : new float[_g.BlockSize];
             for (int item = start; item < end; item++)
             {
                 int i = item / heads, h = item % heads;
-                Attend(new ReadOnlySpan<float>(q + (long)item * _hd, _hd), new Span<float>(o + (long)item * _hd, _hd),
-                    p0 + i + 1, h / _group, scores);
+                Attend(_g, kBase, vBase, table, new ReadOnlySpan<float>(q + (long)item * hd, hd), new Span<float>(o + (long)item * hd, hd),
+                    p0 + i + 1, h / _g.Group, scores);
             }
         }
+    }
 
-        private void Attend(ReadOnlySpan<float> query, Span<float> acc, int ctx, int kvh, Span<float> scores)
+    /// <summary>One query head against positions 0..ctx−1 of kv head <paramref name="kvh"/> (online softmax per block).</summary>
+    private static void Attend(in Geometry g, float* kBase, float* vBase, int* table, ReadOnlySpan<float> query, Span<float> acc, int ctx, int kvh, Span<float> scores)
+    {
+        int bs = g.BlockSize, hd = g.HeadDim, kvDim = g.KvDim;
+        acc.Clear();
+        float runMax = float.NegativeInfinity, runSum = 0f;
+        int blocks = (ctx + bs - 1) / bs;
+        for (int b = 0; b < blocks; b++)
         {
-            acc.Clear();
-            float runMax = float.NegativeInfinity, runSum = 0f;
-            int blocks = (ctx + _bs - 1) / _bs;
-            for (int b = 0; b < blocks; b++)
+            int n = Math.Min(bs, ctx - b * bs);
+            long baseOff = (long)table[b] * g.BlockElements + kvh * hd;  // slot 0 of this kv head in block b
+            float* kRow = kBase + baseOff, vRow = vBase + baseOff;
+            var s = scores[..n];
+            for (int t = 0; t < n; t++)
+                s[t] = TensorPrimitives.Dot(query, new ReadOnlySpan<float>(kRow + (long)t * kvDim, hd)) * g.Scale;
+            float newMax = MathF.Max(runMax, TensorPrimitives.Max(s));
+            if (newMax != runMax)
             {
-                int n = Math.Min(_bs, ctx - b * _bs);
-                long baseOff = (long)table[b] * _blockElems + kvh * _hd;  // slot 0 of this kv head in block b
-                float* kRow = kBase + baseOff, vRow = vBase + baseOff;
-                var s = scores[..n];
-                for (int t = 0; t < n; t++)
-                    s[t] = TensorPrimitives.Dot(query, new ReadOnlySpan<float>(kRow + (long)t * _kvDim, _hd)) * _scale;
-                float newMax = MathF.Max(runMax, TensorPrimitives.Max(s));
-                if (newMax != runMax)
-                {
-                    // exp(-inf) = 0 on the first block, which zeroes an already-zero accumulator.
-                    float correction = MathF.Exp(runMax - newMax);
-                    runSum *= correction;
-                    TensorPrimitives.Multiply(acc, correction, acc);
-                    runMax = newMax;
-                }
-                for (int t = 0; t < n; t++)
-                {
-                    float p = MathF.Exp(s[t] - runMax);
-                    runSum += p;
-                    TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(vRow + (long)t * _kvDim, _hd), p, acc, acc);
-                }
+                // exp(-inf) = 0 on the first block, which zeroes an already-zero accumulator.
+                float correction = MathF.Exp(runMax - newMax);
+                runSum *= correction;
+                TensorPrimitives.Multiply(acc, correction, acc);
+                runMax = newMax;
             }
-            TensorPrimitives.Multiply(acc, 1f / runSum, acc);
+            for (int t = 0; t < n; t++)
+            {
+                float p = MathF.Exp(s[t] - runMax);
+                runSum += p;
+                TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(vRow + (long)t * kvDim, hd), p, acc, acc);
+            }
         }
+        TensorPrimitives.Multiply(acc, 1f / runSum, acc);
     }
 }

@@ -87,6 +87,21 @@ public sealed class Request
     /// <summary>Prompt followed by outputs.</summary>
     public ReadOnlySpan<int> AllTokens => _tokens.AsSpan(0, NumTokens);
 
+    /// <summary>
+    /// True when the last step computed every token but the engine deferred choosing the next one (beam search,
+    /// parallel-sampling forks); the request is not scheduled until <see cref="Scheduler.AppendToken"/> or
+    /// <see cref="Scheduler.Fork"/> supplies it.
+    /// </summary>
+    public bool AwaitingToken { get; internal set; }
+
+    /// <summary>A new request with this one's prompt, limits, cache namespace and outputs so far, under <paramref name="id"/>.</summary>
+    internal Request CloneAs(string id)
+    {
+        var child = new Request(id, PromptTokens, MaxTokens, Priority, _eos, CacheSalt, LoraId);
+        foreach (int t in OutputTokens) child.AppendOutput(t);
+        return child;
+    }
+
     /// <summary>True when <paramref name="token"/> ends this request.</summary>
     public bool IsEos(int token) => _eos.Contains(token);
 

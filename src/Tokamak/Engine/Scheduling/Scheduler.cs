@@ -170,7 +170,9 @@ public sealed class Scheduler
     /// appends the sampled token where <see cref="ScheduledSequence.SampleNext"/> was set, and finishes requests
     /// that hit EOS, their max tokens or the max model length (freeing their blocks at once).
     /// <paramref name="sampledTokens"/> is aligned with <see cref="SchedulerStep.Sequences"/>; entries for sequences
-    /// that did not sample, or that were aborted since <see cref="Schedule"/>, are ignored.
+    /// that did not sample, or that were aborted since <see cref="Schedule"/>, are ignored. A negative entry for a
+    /// sequence that sampled defers its token (<see cref="Request.AwaitingToken"/>): the engine supplies it later with
+    /// <see cref="AppendToken"/> or <see cref="Fork"/> (parallel sampling, beam search).
     /// </summary>
     public IReadOnlyList<TokenEvent> OnStepCompleted(SchedulerStep step, ReadOnlySpan<int> sampledTokens)
     {
@@ -189,14 +191,90 @@ public sealed class Scheduler
             _kv.CommitComputed(r.ArrivalOrder, r.AllTokens, r.NumComputedTokens);
             if (!s.SampleNext) continue;
             int token = sampledTokens[i];
-            r.AppendOutput(token);
-            FinishReason? finish = r.IsEos(token) ? FinishReason.Stop
-                : r.NumOutputTokens >= r.MaxTokens || r.NumTokens >= MaxModelLength ? FinishReason.Length
-                : null;
-            if (finish is { } f) Finish(r, f);
-            events.Add(new TokenEvent(r, token, finish));
+            if (token < 0)
+            {
+                r.AwaitingToken = true;
+                continue;
+            }
+            r.AwaitingToken = false;
+            events.Add(new TokenEvent(r, token, Append(r, token)));
         }
         return events;
+    }
+
+    /// <summary>
+    /// Supplies the next token of a request whose token was deferred (a negative entry for it in
+    /// <see cref="OnStepCompleted"/>; <see cref="Request.AwaitingToken"/>). Applies the same finish rules as a step
+    /// (EOS, max tokens, max model length; finishing frees its blocks) and returns the finish reason, if any.
+    /// </summary>
+    public FinishReason? AppendToken(Request request, int token)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!_live.TryGetValue(request.Id, out var r) || !ReferenceEquals(r, request))
+            throw new InvalidOperationException($"request '{request.Id}' is not live");
+        if (!r.AwaitingToken) throw new InvalidOperationException($"request '{r.Id}' is not awaiting a token");
+        ArgumentOutOfRangeException.ThrowIfNegative(token);
+        r.AwaitingToken = false;
+        return Append(r, token);
+    }
+
+    /// <summary>
+    /// Creates request <paramref name="childId"/> continuing <paramref name="parent"/> (which must be awaiting a
+    /// token) with <paramref name="token"/> as its next output. When the parent holds KV blocks the child shares all of
+    /// them by reference counts (parallel sampling after prefill, a beam split) and diverges by copy-on-write;
+    /// otherwise (the parent was preempted) the child queues to recompute. Returns the child and its finish reason
+    /// if <paramref name="token"/> already ends it. Forks may push the running count above
+    /// <see cref="SchedulerConfig.MaxNumSeqs"/>.
+    /// </summary>
+    public (Request Child, FinishReason? Finish) Fork(Request parent, string childId, int token)
+    {
+        ArgumentNullException.ThrowIfNull(parent);
+        if (_pending is not null) throw new InvalidOperationException("cannot fork while a step is pending");
+        if (!_live.TryGetValue(parent.Id, out var p) || !ReferenceEquals(p, parent))
+            throw new InvalidOperationException($"request '{parent.Id}' is not live");
+        if (!p.AwaitingToken) throw new InvalidOperationException($"request '{p.Id}' is not awaiting a token");
+        if (_live.ContainsKey(childId)) throw new ArgumentException($"request id '{childId}' is already in use");
+        ArgumentOutOfRangeException.ThrowIfNegative(token);
+        var child = p.CloneAs(childId);
+        child.ArrivalOrder = _arrivals++;
+        _live.Add(child.Id, child);
+        if (p.State == RequestState.Running)
+        {
+            _kv.Fork(p.ArrivalOrder, child.ArrivalOrder);
+            child.NumComputedTokens = p.NumComputedTokens;
+            child.NumCachedTokens = p.NumCachedTokens;
+            child.State = RequestState.Running;
+            _running.Add(child);
+        }
+        else
+        {
+            child.State = RequestState.Preempted;
+            _waiting.Add(child);
+        }
+        return (child, Append(child, token));
+    }
+
+    /// <summary>
+    /// Preempts running request <paramref name="requestId"/> by recompute (its blocks are released, full ones stay in
+    /// the prefix cache). The engine uses it to unblock admission when every running request is awaiting a token.
+    /// Returns false when the request is not running.
+    /// </summary>
+    public bool Preempt(string requestId)
+    {
+        if (_pending is not null) throw new InvalidOperationException("cannot preempt while a step is pending");
+        if (!_live.TryGetValue(requestId, out var r) || r.State != RequestState.Running) return false;
+        Preempt(r);
+        return true;
+    }
+
+    private FinishReason? Append(Request r, int token)
+    {
+        r.AppendOutput(token);
+        FinishReason? finish = r.IsEos(token) ? FinishReason.Stop
+            : r.NumOutputTokens >= r.MaxTokens || r.NumTokens >= MaxModelLength ? FinishReason.Length
+            : null;
+        if (finish is { } f) Finish(r, f);
+        return finish;
     }
 
     /// <summary>

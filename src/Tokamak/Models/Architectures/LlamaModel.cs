@@ -1,3 +1,4 @@
+using Tokamak.Analysis;
 using Tokamak.Tensors;
 using Tokamak.Tensors.Kernels;
 
@@ -27,6 +28,13 @@ public sealed unsafe partial class LlamaModel
 
     /// <summary>Precomputed RoPE frequencies.</summary>
     public RopeTable Rope { get; }
+
+    /// <summary>When set, every op's time, FLOPs and bytes are charged to it (<c>--profile</c>).</summary>
+    public OpProfiler? Profiler { get; set; }
+
+    private static double MatMulFlops(Tensor w, int n) => 2.0 * n * w.Rows * w.Cols;
+
+    private static double MatMulBytes(Tensor w, int n) => w.ByteLength + 4.0 * n * (w.Rows + w.Cols);
 
     /// <summary>A fresh KV cache + scratch for one sequence of up to <paramref name="capacity"/> positions.</summary>
     public SequenceState CreateState(int capacity, int maxChunk = 128, KvPrecision precision = KvPrecision.F32) =>
@@ -68,16 +76,24 @@ public sealed unsafe partial class LlamaModel
         var gate = s.Gate[..(n * ff)];        // [n, ff]
         var up = s.Up[..(n * ff)];            // [n, ff]
 
+        var prof = Profiler;
+        long t = prof is null ? 0 : OpProfiler.Start();
+        prof?.AddTokens(n);
         for (int i = 0; i < n; i++) Dequant.Row(Weights.Embedding.DType, Weights.Embedding.Row(tokens[i]), x.Slice(i * hidden, hidden));
+        prof?.Lap(OpKind.Embedding, ref t, 0, n * (Weights.Embedding.RowBytes + 4.0 * hidden));
+        double normFlops = 4.0 * n * hidden, normBytes = 8.0 * n * hidden;
 
         Span<float> cos = stackalloc float[hd / 2], sin = stackalloc float[hd / 2];
         for (int l = 0; l < c.Layers; l++)
         {
             var w = Weights.Layers[l];
             RmsNorm.Forward(x, w.AttnNorm, xb, c.RmsEps);
+            prof?.Lap(OpKind.RmsNorm, ref t, normFlops, normBytes);
             MatMul.Forward(w.Wq, xb, q, n);
             MatMul.Forward(w.Wk, xb, k, n);
             MatMul.Forward(w.Wv, xb, v, n);
+            prof?.Lap(OpKind.QkvProjection, ref t, MatMulFlops(w.Wq, n) + MatMulFlops(w.Wk, n) + MatMulFlops(w.Wv, n),
+                MatMulBytes(w.Wq, n) + MatMulBytes(w.Wk, n) + MatMulBytes(w.Wv, n));
             var kCache = s.KeyCache(l);
             var vCache = s.ValueCache(l);
             for (int i = 0; i < n; i++)
@@ -99,30 +115,45 @@ public sealed unsafe partial class LlamaModel
                     RoundToHalf(vCache.Slice((start + i) * kvDim, kvDim));
                 }
             }
+            prof?.Lap(OpKind.RopeAndCache, ref t, 3.0 * n * (qDim + kvDim), 4.0 * n * (qDim + 3 * kvDim));
             Attend(q, kCache[..((start + n) * kvDim)], vCache[..((start + n) * kvDim)], att, n, start, s.Precision == KvPrecision.F16);
+            // Each query reads start+i+1 cached positions: QK and PV are 2 FLOPs per element each.
+            double keysRead = n * (double)start + n * (n + 1) / 2.0;
+            prof?.Lap(OpKind.Attention, ref t, 4.0 * keysRead * qDim, 8.0 * keysRead * kvDim + 8.0 * n * qDim);
             MatMul.Forward(w.Wo, att, xb2, n);
+            prof?.Lap(OpKind.OutputProjection, ref t, MatMulFlops(w.Wo, n), MatMulBytes(w.Wo, n));
             Activations.Add(x, xb2);
+            prof?.Lap(OpKind.Residual, ref t, n * hidden, 12.0 * n * hidden);
 
             RmsNorm.Forward(x, w.FfnNorm, xb, c.RmsEps);
+            prof?.Lap(OpKind.RmsNorm, ref t, normFlops, normBytes);
             MatMul.Forward(w.Gate, xb, gate, n);
             MatMul.Forward(w.Up, xb, up, n);
+            prof?.Lap(OpKind.GateUp, ref t, MatMulFlops(w.Gate, n) + MatMulFlops(w.Up, n), MatMulBytes(w.Gate, n) + MatMulBytes(w.Up, n));
             Activations.SwiGlu(gate, up);
+            prof?.Lap(OpKind.SwiGlu, ref t, 6.0 * n * ff, 12.0 * n * ff);
             MatMul.Forward(w.Down, gate, xb2, n);
+            prof?.Lap(OpKind.Down, ref t, MatMulFlops(w.Down, n), MatMulBytes(w.Down, n));
             Activations.Add(x, xb2);
+            prof?.Lap(OpKind.Residual, ref t, n * hidden, 12.0 * n * hidden);
         }
         s.Length = start + n;
 
         if (!chunkLogits.IsEmpty)
         {
             RmsNorm.Forward(x, Weights.FinalNorm, xb, c.RmsEps);
+            prof?.Lap(OpKind.RmsNorm, ref t, normFlops, normBytes);
             MatMul.Forward(Weights.Output, xb, chunkLogits, n);
             chunkLogits.Slice((n - 1) * c.VocabSize, c.VocabSize).CopyTo(s.Logits);
+            prof?.Lap(OpKind.Logits, ref t, MatMulFlops(Weights.Output, n), MatMulBytes(Weights.Output, n));
         }
         else
         {
             var lastRow = xb.Slice((n - 1) * hidden, hidden);
             RmsNorm.Forward(x.Slice((n - 1) * hidden, hidden), Weights.FinalNorm, lastRow, c.RmsEps);
+            prof?.Lap(OpKind.RmsNorm, ref t, 4.0 * hidden, 8.0 * hidden);
             MatMul.Forward(Weights.Output, lastRow, s.Logits, 1);
+            prof?.Lap(OpKind.Logits, ref t, MatMulFlops(Weights.Output, 1), MatMulBytes(Weights.Output, 1));
         }
     }
 

@@ -92,6 +92,9 @@ public sealed class HfTokenizer : Tokenizer
         }
     }
 
+    /// <summary>Builds from parsed tokenizer.json / tokenizer_config.json roots (used for GGUF byte-level vocabularies).</summary>
+    internal static HfTokenizer FromJson(JsonElement root, JsonElement? config) => new(root, config);
+
     /// <summary>Loads <c>tokenizer.json</c> (required) and <c>tokenizer_config.json</c> (if present) from a model folder.</summary>
     public static HfTokenizer FromDirectory(string directory)
     {

@@ -43,20 +43,21 @@ internal static partial class JinjaFilters
         ["map"] = Map,
         ["max"] = (v, a) => MinMax(v, a, max: true),
         ["min"] = (v, a) => MinMax(v, a, max: false),
-        ["reject"] = (v, a) => SelectOrReject(v, a, select: true, attribute: false, keep: false),
-        ["rejectattr"] = (v, a) => SelectOrReject(v, a, select: true, attribute: true, keep: false),
+        ["reject"] = (v, a) => SelectOrReject(v, a, attribute: false, keep: false),
+        ["rejectattr"] = (v, a) => SelectOrReject(v, a, attribute: true, keep: false),
         ["replace"] = Replace,
         ["reverse"] = Reverse,
         ["round"] = Round,
         ["safe"] = (v, _) => v,
-        ["select"] = (v, a) => SelectOrReject(v, a, select: true, attribute: false, keep: true),
-        ["selectattr"] = (v, a) => SelectOrReject(v, a, select: true, attribute: true, keep: true),
+        ["select"] = (v, a) => SelectOrReject(v, a, attribute: false, keep: true),
+        ["selectattr"] = (v, a) => SelectOrReject(v, a, attribute: true, keep: true),
         ["sort"] = Sort,
         ["string"] = (v, _) => new JinjaString(v.ToString()),
         ["sum"] = Sum,
         ["title"] = (v, _) => new JinjaString(Title(v.ToString())),
         ["tojson"] = ToJson,
         ["trim"] = (v, a) => new JinjaString(PythonText.Strip(v.ToString(), a.Get(0, "chars") is JinjaString c ? c.Value : null, true, true)),
+        ["truncate"] = Truncate,
         ["unique"] = Unique,
         ["upper"] = (v, _) => new JinjaString(v.ToString().ToUpperInvariant()),
         ["wordcount"] = (v, _) => new JinjaInteger(WordRegex().Count(v.ToString())),
@@ -153,7 +154,7 @@ internal static partial class JinjaFilters
     private static JinjaValue Indent(JinjaValue v, JinjaArguments a)
     {
         var widthArg = a.Get(0, "width", new JinjaInteger(4));
-        string indention = widthArg is JinjaString ws ? ws.Value : new string(' ', (int)JinjaOperations.RequireInteger(widthArg, "indent width"));
+        string indention = widthArg is JinjaString ws ? ws.Value : new string(' ', (int)Math.Clamp(JinjaOperations.RequireInteger(widthArg, "indent width"), 0, 10_000));
         bool first = Flag(a, 1, "first"), blank = Flag(a, 2, "blank");
         // Jinja appends a newline before splitlines so a trailing newline survives.
         var lines = PythonText.SplitLines(v.ToString() + "\n");
@@ -220,9 +221,9 @@ internal static partial class JinjaFilters
         return new JinjaList(items.Select(f).ToList());
     }
 
-    private static JinjaValue SelectOrReject(JinjaValue v, JinjaArguments a, bool select, bool attribute, bool keep)
+    /// <summary>select/reject (<paramref name="keep"/> = test result to keep), on the item or on an attribute of it.</summary>
+    private static JinjaValue SelectOrReject(JinjaValue v, JinjaArguments a, bool attribute, bool keep)
     {
-        _ = select;
         var items = JinjaOperations.Iterate(v);
         int offset = 0;
         Func<JinjaValue, JinjaValue> get = x => x;
@@ -268,16 +269,48 @@ internal static partial class JinjaFilters
         int precision = (int)JinjaOperations.RequireInteger(a.Get(0, "precision", new JinjaInteger(0)), "round precision");
         string method = a.Get(1, "method", new JinjaString("common")).ToString();
         if (!PythonEquality.TryNumber(v, out double d)) throw new JinjaRuntimeError($"round needs a number, got '{v.TypeName}'");
+        if (method == "common" && v is JinjaInteger or JinjaBoolean && precision >= 0) return new JinjaInteger((long)d);
         double scale = Math.Pow(10, precision);
         double r = method switch
         {
-            // Python's round() rounds half to even.
-            "common" => Math.Round(d, Math.Clamp(precision, 0, 15), MidpointRounding.ToEven),
+            "common" => PythonRound(d, precision),
             "ceil" => Math.Ceiling(d * scale) / scale,
             "floor" => Math.Floor(d * scale) / scale,
             _ => throw new JinjaRuntimeError("round method must be 'common', 'ceil' or 'floor'"),
         };
         return new JinjaFloat(r);
+    }
+
+    /// <summary>
+    /// Python's <c>round(x, n)</c>: half-to-even on the exact binary value, so <c>round(2.675, 2)</c> is 2.67
+    /// (2.675 is stored as 2.67499…) while <c>round(0.125, 2)</c> is 0.12 (an exact tie).
+    /// </summary>
+    private static double PythonRound(double d, int precision)
+    {
+        if (!double.IsFinite(d)) return d;
+        if (precision < 0)
+        {
+            double s = Math.Pow(10, -precision);
+            return Math.Round(d / s, MidpointRounding.ToEven) * s;
+        }
+        precision = Math.Min(precision, 300);
+        // .NET formats doubles exactly, so the digits past `precision` decide the rounding.
+        string exact = Math.Abs(d).ToString("F" + (precision + 40), CultureInfo.InvariantCulture);
+        int cut = exact.Length - 40;
+        string kept = exact[..cut];
+        string rest = exact[cut..];
+        bool up = rest[0] > '5' || (rest[0] == '5' && (rest.AsSpan(1).ContainsAnyExcept('0') || LastDigitOdd(kept)));
+        double r = double.Parse(kept, CultureInfo.InvariantCulture);
+        if (up) r += Math.Pow(10, -precision);
+        r = double.Parse(r.ToString("F" + precision, CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+        return d < 0 ? -r : r;
+    }
+
+    private static bool LastDigitOdd(string digits)
+    {
+        for (int i = digits.Length - 1; i >= 0; i--)
+            if (char.IsAsciiDigit(digits[i])) return (digits[i] - '0') % 2 == 1;
+        return false;
     }
 
     /// <summary>Sort key: strings lower-cased unless case-sensitive (Jinja's ignore_case).</summary>
@@ -310,6 +343,23 @@ internal static partial class JinjaFilters
         var pairs = d.Entries.Select(e => new JinjaList([e.Key, e.Value], true));
         var sorted = reverse ? pairs.OrderByDescending(p => key(p.Items[pos]), comparer) : pairs.OrderBy(p => key(p.Items[pos]), comparer);
         return new JinjaList(sorted.Cast<JinjaValue>().ToList());
+    }
+
+    /// <summary>Jinja's truncate: texts within <c>length + leeway</c> (leeway 5) stay; otherwise cut at a word boundary and add <c>end</c>.</summary>
+    private static JinjaValue Truncate(JinjaValue v, JinjaArguments a)
+    {
+        string s = v.ToString();
+        int length = (int)JinjaOperations.RequireInteger(a.Get(0, "length", new JinjaInteger(255)), "truncate length");
+        bool killWords = Flag(a, 1, "killwords");
+        string end = a.Get(2, "end", new JinjaString("...")).ToString();
+        int leeway = (int)JinjaOperations.RequireInteger(a.Get(3, "leeway") is { } l and not JinjaNone ? l : new JinjaInteger(5), "truncate leeway");
+        if (length < end.Length) throw new JinjaRuntimeError($"expected length >= {end.Length}, got {length}");
+        if (leeway < 0) throw new JinjaRuntimeError($"expected leeway >= 0, got {leeway}");
+        if (PythonText.Length(s) <= length + leeway) return new JinjaString(s);
+        string head = PythonText.Slice(s, 0, length - end.Length, null);
+        if (killWords) return new JinjaString(head + end);
+        int space = head.LastIndexOf(' ');
+        return new JinjaString((space >= 0 ? head[..space] : head) + end);
     }
 
     private static JinjaValue Unique(JinjaValue v, JinjaArguments a)

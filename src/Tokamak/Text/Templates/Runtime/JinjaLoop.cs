@@ -7,9 +7,6 @@ internal sealed class JinjaLoop(List<JinjaValue> items, int depth) : JinjaValue
 
     public int Index0 { get; set; }
 
-    /// <summary>1 for the outermost loop.</summary>
-    public int Depth => depth;
-
     public override string TypeName => "LoopContext";
     public override bool IsTruthy => true;
     public override string ToString() => $"<LoopContext {Index0 + 1}/{items.Count}>";

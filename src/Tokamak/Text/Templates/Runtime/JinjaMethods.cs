@@ -130,7 +130,9 @@ internal static class JinjaMethods
                 return Str(suffix.Length > 0 && s.EndsWith(suffix, StringComparison.Ordinal) ? s[..^suffix.Length] : s);
             case "center" or "ljust" or "rjust":
                 int w = (int)JinjaOperations.RequireInteger(args.Get(0, "width", JinjaValue.Undefined), name + "() width");
-                char fill = OptString(args, 1, "fillchar", name) is { Length: 1 } f ? f[0] : ' ';
+                string fillText = OptString(args, 1, "fillchar", name) ?? " ";
+                if (fillText.Length != 1) throw new JinjaRuntimeError("The fill character must be exactly one character long");
+                char fill = fillText[0];
                 int len = PythonText.Length(s);
                 if (w <= len) return Str(s);
                 int total = w - len;

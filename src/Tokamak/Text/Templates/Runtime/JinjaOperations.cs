@@ -5,6 +5,9 @@ namespace Tokamak.Text.Templates;
 /// <summary>Python semantics of the template operators: arithmetic, concatenation, membership, iteration.</summary>
 internal static class JinjaOperations
 {
+    /// <summary>Cap on <c>str * n</c> / <c>list * n</c> results, so a template cannot exhaust memory.</summary>
+    private const long MaxRepeat = 10_000_000;
+
     private static JinjaRuntimeError Unsupported(string op, JinjaValue a, JinjaValue b)
     {
         if (a is JinjaUndefined ua) return new JinjaRuntimeError(ua.Describe());
@@ -43,6 +46,7 @@ internal static class JinjaOperations
                 if (b is JinjaString s2 && TryInteger(a, out long n2)) return new JinjaString(Repeat(s2.Value, n2));
                 if (a is JinjaList l && TryInteger(b, out long n3))
                 {
+                    if (n3 > 0 && l.Items.Count * n3 > MaxRepeat) throw new JinjaRuntimeError("list repetition too large");
                     var items = new List<JinjaValue>();
                     for (long i = 0; i < n3; i++) items.AddRange(l.Items);
                     return new JinjaList(items, l.IsTuple);
@@ -120,7 +124,7 @@ internal static class JinjaOperations
     private static string Repeat(string s, long n)
     {
         if (n <= 0) return "";
-        if (s.Length * n > 100_000_000) throw new JinjaRuntimeError("string repetition too large");
+        if (s.Length * n > MaxRepeat) throw new JinjaRuntimeError("string repetition too large");
         var sb = new StringBuilder(s.Length * (int)n);
         for (long i = 0; i < n; i++) sb.Append(s);
         return sb.ToString();

@@ -107,8 +107,8 @@ internal sealed class JinjaRenderer
             items = kept;
         }
         if (items.Count == 0) return f.Else is null ? Flow.Normal : Execute(f.Else, scope, sb);
-        int depth = scope.Lookup("loop") is JinjaLoop outer ? outer.Depth + 1 : 1;
-        var loop = new JinjaLoop(items, depth);
+        // loop.depth counts recursive-loop levels, not nesting; recursive loops are rejected at parse time.
+        var loop = new JinjaLoop(items, depth: 1);
         for (int i = 0; i < items.Count; i++)
         {
             var child = new JinjaScope(scope);
@@ -170,7 +170,7 @@ internal sealed class JinjaRenderer
             for (int i = 0; i < parameters.Length; i++)
                 if (!set[i])
                     s.Set(parameters[i].Name, parameters[i].Default is { } d ? Eval(d, s) : new JinjaUndefined(parameters[i].Name));
-            s.Set("varargs", new JinjaList(varargs));
+            s.Set("varargs", new JinjaList(varargs, isTuple: true));
             s.Set("kwargs", kwargs);
             if (_callDepth >= MaxCallDepth)
                 throw new JinjaRuntimeError($"macro recursion deeper than {MaxCallDepth} calls (in '{name}')");
@@ -187,6 +187,12 @@ internal sealed class JinjaRenderer
     {
         try { return EvalCore(e, scope); }
         catch (JinjaRuntimeError err) { throw new TemplateException(err.Message, e.Line, e.Column, err.RaisedByTemplate); }
+        catch (Exception ex) when (ex is ArgumentException or InvalidCastException or FormatException or OverflowException
+                                       or IndexOutOfRangeException or KeyNotFoundException or InvalidOperationException)
+        {
+            // A bad argument that slipped past a filter's own checks still surfaces as a template error.
+            throw new TemplateException($"invalid operation: {ex.Message}", e.Line, e.Column);
+        }
     }
 
     private JinjaValue EvalCore(Expr e, JinjaScope scope)

@@ -42,7 +42,7 @@ internal static class JinjaTests
         },
         ["lower"] = (v, _) => v.ToString() is var s && s.Any(char.IsLower) && !s.Any(char.IsUpper),
         ["upper"] = (v, _) => v.ToString() is var s && s.Any(char.IsUpper) && !s.Any(char.IsLower),
-        ["sameas"] = (v, a) => ReferenceEquals(v, Arg(a, "sameas")) || (v is JinjaNone && Arg(a, "sameas") is JinjaNone),
+        ["sameas"] = (v, a) => SameAs(v, Arg(a, "sameas")),
         ["in"] = (v, a) => JinjaOperations.Contains(a.Get(0, "seq") ?? throw new JinjaRuntimeError("test 'in' needs an argument"), v),
         ["escaped"] = (_, _) => false,
         ["filter"] = (v, _) => v is JinjaString s && JinjaFilters.Find(s.Value) is not null,
@@ -56,4 +56,13 @@ internal static class JinjaTests
     };
 
     public static JinjaTest? Find(string name) => All.GetValueOrDefault(name);
+
+    /// <summary>Python <c>is</c>: identity, where equal literals (interned strings, small ints) count as identical.</summary>
+    private static bool SameAs(JinjaValue a, JinjaValue b) => ReferenceEquals(a, b) || (a, b) switch
+    {
+        (JinjaNone, JinjaNone) => true,
+        (JinjaString x, JinjaString y) => x.Value == y.Value,
+        (JinjaInteger x, JinjaInteger y) => x.Value == y.Value,
+        _ => false,
+    };
 }

@@ -102,8 +102,8 @@ internal sealed class JinjaParser
                         endTag = name.Value;
                         return [.. nodes];
                     }
-                    Next();
-                    ParseStatement(nodes);
+                    var begin = Next();
+                    ParseStatement(nodes, begin);
                     break;
                 default:
                     throw Error($"unexpected {t.Describe()}", t);
@@ -111,9 +111,10 @@ internal sealed class JinjaParser
         }
     }
 
-    private void ParseStatement(List<Node> into)
+    /// <summary>Parses one <c>{% tag ... %}</c>; the statement is located at its <c>{%</c>.</summary>
+    private void ParseStatement(List<Node> into, JinjaToken begin)
     {
-        var tag = Next();
+        var tag = Next() with { Line = begin.Line, Column = begin.Column };
         Enter(tag);
         switch (tag.Value)
         {

@@ -37,9 +37,27 @@ internal sealed class SequenceNormalizer(HfNormalizer[] parts) : HfNormalizer
     }
 }
 
-internal sealed class UnicodeNormalizer(NormalizationForm form) : HfNormalizer
+/// <summary>
+/// NFC/NFD/NFKC/NFKD. Where the runtime cannot normalize (InvariantGlobalization), NFC and NFD use
+/// <see cref="CanonicalComposition"/>; the compatibility forms then are not supported.
+/// </summary>
+internal sealed class UnicodeNormalizer : HfNormalizer
 {
-    public override string Normalize(string text) => text.IsNormalized(form) ? text : text.Normalize(form);
+    private readonly NormalizationForm _form;
+
+    public UnicodeNormalizer(NormalizationForm form)
+    {
+        if (!CanonicalComposition.RuntimeNormalizes && form is NormalizationForm.FormKC or NormalizationForm.FormKD)
+            throw new NotSupportedException($"tokenizer.json: {form} normalization needs globalization support (InvariantGlobalization is on)");
+        _form = form;
+    }
+
+    public override string Normalize(string text)
+    {
+        if (!CanonicalComposition.RuntimeNormalizes)
+            return _form == NormalizationForm.FormC ? CanonicalComposition.ToNfc(text) : CanonicalComposition.ToNfd(text);
+        return text.IsNormalized(_form) ? text : text.Normalize(_form);
+    }
 }
 
 internal sealed class LowercaseNormalizer : HfNormalizer

@@ -47,7 +47,7 @@ public static class ServerHost
         if (backend is null)
         {
             if (string.IsNullOrWhiteSpace(options.Model)) throw new ArgumentException("no model given (--model PATH or Tokamak:Model)");
-            backend = GeneratorBackend.Load(options.Model);
+            backend = CreateBackend(options);
         }
         try
         {
@@ -58,6 +58,18 @@ public static class ServerHost
             if (owns) backend.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The backend <paramref name="options"/> ask for, with the model loaded.</summary>
+    public static IGenerationBackend CreateBackend(ServerOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.Model)) throw new ArgumentException("no model given (--model PATH or Tokamak:Model)");
+        if (options.Backend == "generator") return GeneratorBackend.Load(options.Model);
+        return EngineBackend.Load(options.Model, new Tokamak.Engine.EngineOptions
+        {
+            MaxNumSeqs = options.MaxNumSeqs,
+            KvCacheBytes = options.KvCacheMemory is null ? null : ByteSize.Parse(options.KvCacheMemory, "kv-cache-memory"),
+        });
     }
 
     private static WebApplication BuildApp(ServerOptions options, IGenerationBackend backend, bool owns, Action<ILoggingBuilder>? logging)

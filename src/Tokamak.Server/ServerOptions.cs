@@ -49,6 +49,9 @@ public sealed class ServerOptions
     /// <summary>Tool-call output format: <c>auto</c> (from the chat template), <c>hermes</c>, or <c>none</c>.</summary>
     public string ToolCallParser { get; set; } = "auto";
 
+    /// <summary>Runtime: <c>engine</c> (continuous batching, the default) or <c>generator</c> (one sequence at a time).</summary>
+    public string Backend { get; set; } = "engine";
+
     /// <summary>Embedding pooling: <c>mean</c> or <c>last</c>.</summary>
     public string EmbeddingPooling { get; set; } = "mean";
 
@@ -68,6 +71,7 @@ public sealed class ServerOptions
         Check(MaxN >= 1, $"max-n must be at least 1, got {MaxN}");
         Check(ShutdownTimeoutSeconds >= 0, $"shutdown-timeout must be at least 0, got {ShutdownTimeoutSeconds}");
         Check(ToolCallParser is "auto" or "hermes" or "none", $"tool-call-parser must be auto, hermes or none, got '{ToolCallParser}'");
+        Check(Backend is "engine" or "generator", $"backend must be engine or generator, got '{Backend}'");
         Check(EmbeddingPooling is "mean" or "last", $"embedding-pooling must be mean or last, got '{EmbeddingPooling}'");
         Check(ApiKey is null || ApiKey.Length > 0, "api-key must not be empty");
         if (KvCacheMemory is not null) ByteSize.Parse(KvCacheMemory, "kv-cache-memory");

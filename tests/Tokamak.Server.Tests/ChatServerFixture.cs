@@ -1,3 +1,4 @@
+using Tokamak.Models;
 using System.Text.Json.Nodes;
 using Tokamak.Engine;
 using Tokamak.Engine.Sampling;
@@ -12,16 +13,16 @@ namespace Tokamak.Server.Tests;
 /// </summary>
 public sealed class ChatServerFixture : IAsyncLifetime
 {
-    private LocalModel? _reference;
+    private LoadedModel? _reference;
 
     internal TestServer Server { get; private set; } = null!;
 
-    internal LocalModel Reference => _reference!;
+    internal LoadedModel Reference => _reference!;
 
     public async Task InitializeAsync()
     {
         Server = await TestServer.StartAsync(TestModels.TinyStoriesChat);
-        _reference = LocalModel.Load(TestModels.TinyStoriesChat);
+        _reference = ModelLoader.Load(TestModels.TinyStoriesChat);
     }
 
     public async Task DisposeAsync()

@@ -1,3 +1,4 @@
+using Tokamak.Models;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OpenAI.Chat;
@@ -50,9 +51,9 @@ public sealed class ToolCallTests
         Assert.Equal("a <tool is not <tool_call>{not json}</tool_call> end <tool_", string.Concat(items.OfType<ContentItem>().Select(c => c.Text)));
     }
 
-    private static async Task<(TestServer Server, ScriptedBackend Backend, LocalModel Model)> StartAsync()
+    private static async Task<(TestServer Server, ScriptedBackend Backend, LoadedModel Model)> StartAsync()
     {
-        var model = LocalModel.Load(TestModels.TinyStoriesChat);
+        var model = ModelLoader.Load(TestModels.TinyStoriesChat);
         var backend = new ScriptedBackend(model.Tokenizer, model.ChatTemplate!, Reply);
         return (await TestServer.StartAsync(backend: backend), backend, model);
     }

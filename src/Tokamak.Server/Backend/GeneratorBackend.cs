@@ -40,7 +40,7 @@ public sealed class GeneratorBackend : IGenerationBackend
     /// <summary>Opens the model at <paramref name="path"/>.</summary>
     public static GeneratorBackend Load(string path)
     {
-        var m = LocalModel.Load(path);
+        var m = Tokamak.Models.ModelLoader.Load(path);
         return new GeneratorBackend(m.Model, m.Tokenizer, m.ChatTemplate, m.Name, m);
     }
 
@@ -161,22 +161,7 @@ public sealed class GeneratorBackend : IGenerationBackend
         Interlocked.Increment(ref _running);
         try
         {
-            return await Task.Run(() =>
-            {
-                int h = _model.Config.HiddenSize;
-                using var state = _model.CreateState(ids.Count, Math.Min(256, ids.Count));
-                var hidden = new float[ids.Count * h]; // [tokens, hidden]
-                _model.ForwardHidden(state, ids.ToArray(), hidden);
-                var pooled = new float[h];
-                if (pooling == EmbeddingPooling.Last) Array.Copy(hidden, (ids.Count - 1) * h, pooled, 0, h);
-                else
-                {
-                    for (int t = 0; t < ids.Count; t++)
-                        for (int j = 0; j < h; j++) pooled[j] += hidden[t * h + j];
-                    for (int j = 0; j < h; j++) pooled[j] /= ids.Count;
-                }
-                return pooled;
-            }, ct).ConfigureAwait(false);
+            return await Task.Run(() => HiddenPooling.Embed(_model, ids, pooling), ct).ConfigureAwait(false);
         }
         finally
         {

@@ -18,6 +18,7 @@ internal static class CliApp
             SynthCommand.Create(),
             PerplexityCommand.Create(),
             TrainCommand.Create(),
+            ServeCommand.Create(),
         };
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -90,6 +90,9 @@ public static class ServerHost
             }
         });
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownTimeoutSeconds));
+        // One line per request comes from RequestPipeline; ASP.NET's own per-request chatter stays below Warning.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddSimpleConsole(c => c.SingleLine = true);
         logging?.Invoke(builder.Logging);
 
         var state = new ServerState(options, backend);

@@ -17,8 +17,8 @@ public abstract unsafe class MatMulBenchBase : IThroughputBenchmark
     private float[] _x = [], _y = [];
     private int _next;
 
-    [Params(DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0)]
-    public DType DType { get; set; }
+    /// <summary>Weight dtype; each benchmark class lists the ones it runs.</summary>
+    public abstract DType DType { get; set; }
 
     /// <summary>Weight shape [out, in]: the MLP up/gate projection and the down projection.</summary>
     [Params("4864x896", "896x4864")]
@@ -77,15 +77,33 @@ public class MatMulDecodeBench : MatMulBenchBase
 {
     protected override int N => 1;
 
-    /// <summary>Q8_0/Q4_0 only: integer dots on 8-bit activations (true) or F32 FMA on in-register dequant (false).</summary>
+    [Params(DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0)]
+    public override DType DType { get; set; }
+
+    [Benchmark]
+    public void Decode() => Run();
+}
+
+/// <summary>
+/// Q8_0/Q4_0 decode both ways: integer dots on 8-bit activations vs F32 FMA on weights dequantized in registers
+/// (the measurement behind MatMul's per-dtype default).
+/// </summary>
+public class MatMulQuantizedDecodePathBench : MatMulBenchBase
+{
+    protected override int N => 1;
+
+    [Params(DType.Q8_0, DType.Q4_0)]
+    public override DType DType { get; set; }
+
     [Params(true, false)]
-    public bool QuantizedActivations { get; set; } = true;
+    public bool Int8Activations { get; set; }
 
     [Benchmark]
     public void Decode()
     {
-        MatMul.QuantizedDecode = QuantizedActivations;
-        Run();
+        MatMul.QuantizedDecode = Int8Activations;
+        try { Run(); }
+        finally { MatMul.QuantizedDecode = null; }
     }
 }
 
@@ -93,6 +111,9 @@ public class MatMulDecodeBench : MatMulBenchBase
 public class MatMulPrefillBench : MatMulBenchBase
 {
     protected override int N => 64;
+
+    [Params(DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0)]
+    public override DType DType { get; set; }
 
     [Benchmark]
     public void Prefill() => Run();

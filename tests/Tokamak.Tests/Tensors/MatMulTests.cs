@@ -7,9 +7,10 @@ namespace Tokamak.Tests.Tensors;
 public sealed unsafe class MatMulTests
 {
     // Shapes (out, in): odd sizes, in not a multiple of 8/16 for plain floats, several chunks of rows that are not a
-    // multiple of the 2/4-row tiles (out 333 over 3 threads → chunks of 55–56 rows).
+    // multiple of the 2/4-row tiles (out 333 over 3 threads → chunks of 55–56 rows); in 8224 = 257 blocks crosses
+    // the integer kernel's 256-block scale segment.
     private static readonly (int Out, int In)[] FloatShapes = [(333, 1056), (37, 203), (130, 77), (9, 16)];
-    private static readonly (int Out, int In)[] BlockShapes = [(333, 1056), (19, 96), (5, 32)];
+    private static readonly (int Out, int In)[] BlockShapes = [(333, 1056), (19, 96), (5, 32), (6, 8224)];
 
     public static TheoryData<DType, Isa, int> Cases()
     {
@@ -138,7 +139,7 @@ public sealed unsafe class MatMulTests
     private static float[] Run(Tensor w, float[] x, int n, Isa isa, ComputePool pool, bool quantizedDecode)
     {
         var y = new float[n * w.Rows];
-        bool saved = MatMul.QuantizedDecode;
+        bool? saved = MatMul.QuantizedDecode;
         MatMul.QuantizedDecode = quantizedDecode;
         try
         {

@@ -50,6 +50,7 @@ internal static unsafe class ActivationQ8
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Quantize(float* x, int count, short* q, float* d, Isa isa)
     {
         for (int blk = 0; blk < count / 32; blk++)

@@ -82,7 +82,9 @@ public static unsafe class MatMul
 
         public readonly void Execute(int start, int end)
         {
-            if (Isa == Isa.Avx512 && In % TW.VectorMultiple == 0)
+            if (N > 1 && Isa != Isa.Scalar)
+                MatMulFloatKernels.Prefill<TW>(W, RowBytes, X, Y, N, In, Out, start, end, Isa == Isa.Avx512);
+            else if (Isa == Isa.Avx512 && In % TW.VectorMultiple == 0)
                 MatMulFloatKernels.Rows512<TW>(W, RowBytes, X, Y, N, In, Out, start, end);
             else if (Isa != Isa.Scalar)
                 MatMulFloatKernels.Rows256<TW>(W, RowBytes, X, Y, N, In, Out, start, end);

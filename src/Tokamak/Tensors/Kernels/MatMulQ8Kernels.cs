@@ -14,6 +14,7 @@ internal static unsafe class MatMulQ8Kernels
     // Blocks per pass of scale precomputation: 2 × 1 KiB of stack, 8192 weights per row.
     private const int Segment = 256;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows512(DType t, byte* w, long rowBytes, short* xq, float* xd, float* xs, float* y, int inDim, int start, int end)
     {
         int blocks = inDim / 32;
@@ -97,6 +98,7 @@ internal static unsafe class MatMulQ8Kernels
         return bias + Vector512.CreateScalar(tail);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows256(DType t, byte* w, long rowBytes, short* xq, float* xd, float* y, int inDim, int start, int end)
     {
         int blocks = inDim / 32;
@@ -141,6 +143,7 @@ internal static unsafe class MatMulQ8Kernels
         if (o < end) RowsScalar(t, w, rowBytes, xq, xd, y, inDim, o, end);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RowsScalar(DType t, byte* w, long rowBytes, short* xq, float* xd, float* y, int inDim, int start, int end)
     {
         int blocks = inDim / 32;

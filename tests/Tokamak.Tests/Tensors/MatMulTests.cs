@@ -7,9 +7,10 @@ namespace Tokamak.Tests.Tensors;
 public sealed unsafe class MatMulTests
 {
     // Shapes (out, in): odd sizes, in not a multiple of 8/16 for plain floats, several chunks of rows that are not a
-    // multiple of the 2/4-row tiles (out 333 over 3 threads → chunks of 55–56 rows).
+    // multiple of the 2/4-row tiles (out 333 over 3 threads → chunks of 55–56 rows); in 8224 = 257 blocks crosses
+    // the integer kernel's 256-block scale segment.
     private static readonly (int Out, int In)[] FloatShapes = [(333, 1056), (37, 203), (130, 77), (9, 16)];
-    private static readonly (int Out, int In)[] BlockShapes = [(333, 1056), (19, 96), (5, 32)];
+    private static readonly (int Out, int In)[] BlockShapes = [(333, 1056), (19, 96), (5, 32), (6, 8224)];
 
     public static TheoryData<DType, Isa, int> Cases()
     {
@@ -68,6 +69,42 @@ public sealed unsafe class MatMulTests
                             $"{t} {isa} n={n} [{outDim},{inDim}] qdec={quantizedDecode} y[{b},{o}]: got {y[b * outDim + o]}, want {expected[b * outDim + o]} (err {err:g3} > tol {tol:g3})");
                     }
                 }
+            }
+        }
+    }
+
+    public static TheoryData<DType, Isa> TypesAndPaths()
+    {
+        var data = new TheoryData<DType, Isa>();
+        foreach (var t in new[] { DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0 })
+            foreach (var isa in KernelIsaCollection.Paths) data.Add(t, isa);
+        return data;
+    }
+
+    /// <summary>
+    /// One thread, so a single chunk of 45 rows with in = 8224 spans several L2 weight panels (14 rows each) and
+    /// a partial last one; n = 6 leaves a group of 2 activation rows after the groups of 4.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TypesAndPaths))]
+    public void PrefillAcrossSeveralWeightPanels(DType t, Isa isa)
+    {
+        const int outDim = 45, inDim = 8224, n = 6;
+        using var pool = new ComputePool(1);
+        using var w = KernelTestData.Weight(t, outDim, inDim, seed: 77);
+        var x = KernelTestData.Floats(78, n * inDim);
+        var y = Run(w.Tensor, x, n, isa, pool, quantizedDecode: null);
+        var expected = new float[n * outDim];
+        MatMul.ForwardScalar(w.Tensor, x, expected, n);
+        for (int o = 0; o < outDim; o++)
+        {
+            var wr = KernelTestData.DequantRow(w.Tensor, o);
+            for (int b = 0; b < n; b++)
+            {
+                double mag = 0;
+                for (int i = 0; i < inDim; i++) mag += Math.Abs((double)wr[i] * x[b * inDim + i]);
+                double err = Math.Abs(y[b * outDim + o] - expected[b * outDim + o]);
+                Assert.True(err <= 3e-5 * mag, $"{t} {isa} y[{b},{o}]: got {y[b * outDim + o]}, want {expected[b * outDim + o]}");
             }
         }
     }
@@ -135,10 +172,10 @@ public sealed unsafe class MatMulTests
         Assert.Throws<ArgumentException>(() => MatMul.Forward(w.Tensor, new float[16], new float[7], 2));
     }
 
-    private static float[] Run(Tensor w, float[] x, int n, Isa isa, ComputePool pool, bool quantizedDecode)
+    private static float[] Run(Tensor w, float[] x, int n, Isa isa, ComputePool pool, bool? quantizedDecode)
     {
         var y = new float[n * w.Rows];
-        bool saved = MatMul.QuantizedDecode;
+        bool? saved = MatMul.QuantizedDecode;
         MatMul.QuantizedDecode = quantizedDecode;
         try
         {

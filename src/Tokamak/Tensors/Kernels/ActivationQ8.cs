@@ -14,24 +14,44 @@ internal static unsafe class ActivationQ8
 {
     [ThreadStatic] private static short[]? _q;
     [ThreadStatic] private static float[]? _d;
+    [ThreadStatic] private static float[]? _s;
 
     /// <summary>
     /// Thread-local scratch for <paramref name="elements"/> quantized values and their block scales; grows once, then
     /// is reused (the arrays are pinned, so the pointers stay valid while a job uses them).
     /// </summary>
-    public static void Scratch(int elements, out short* q, out float* d)
+    public static void Scratch(int elements, out short* q, out float* d, out float* offsetSum)
     {
         if (_q == null || _q.Length < elements)
         {
             _q = GC.AllocateUninitializedArray<short>(elements, pinned: true);
             _d = GC.AllocateUninitializedArray<float>(elements / 32 + 1, pinned: true);
+            _s = GC.AllocateUninitializedArray<float>(elements / 32 + 1, pinned: true);
         }
         q = (short*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_q));
         d = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_d!));
+        offsetSum = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_s!));
     }
 
-    /// <summary>Quantizes <paramref name="count"/> (a multiple of 32) floats into q and per-block scales d.</summary>
-    public static void Quantize(float* x, int count, short* q, float* d, Isa isa)
+    /// <summary>
+    /// Quantizes <paramref name="count"/> (a multiple of 32) floats into q and per-block scales d, and stores
+    /// offsetSum[b] = −8 · d[b] · Σ_j q[b, j]: the term Q4_0's nibble offset contributes, so Q4_0 kernels can
+    /// multiply raw nibbles and add d_w · offsetSum[b] per block instead of subtracting 8 from every weight.
+    /// </summary>
+    public static void Quantize(float* x, int count, short* q, float* d, float* offsetSum, Isa isa)
+    {
+        Quantize(x, count, q, d, isa);
+        for (int blk = 0; blk < count / 32; blk++)
+        {
+            short* qb = q + blk * 32;
+            int sum = 0;
+            for (int j = 0; j < 32; j++) sum += qb[j];
+            offsetSum[blk] = -8f * d[blk] * sum;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Quantize(float* x, int count, short* q, float* d, Isa isa)
     {
         for (int blk = 0; blk < count / 32; blk++)
         {

@@ -34,6 +34,7 @@ public static unsafe class Dequant
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowSimd<TW>(byte* src, float* dst, int n, Isa isa) where TW : IWeightFormat
     {
         int i = 0;

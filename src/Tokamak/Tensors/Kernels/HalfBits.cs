@@ -21,27 +21,28 @@ internal static class HalfBits
         return BitConverter.UInt32BitsToSingle(bits | ((uint)(h & 0x8000) << 16));
     }
 
-    /// <summary>16 halves, already zero-extended to 32-bit lanes, to floats.</summary>
+    /// <summary>
+    /// 16 halves, sign-extended to 32-bit lanes, to floats. Sign extension puts the sign in bit 31 after the
+    /// shift by 13, so one mask keeps sign, exponent and mantissa together and the multiply carries the sign.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> ToSingle(Vector512<uint> h)
+    public static Vector512<float> ToSingle(Vector512<int> h)
     {
-        var em = h & Vector512.Create(0x7FFFu);
-        var shifted = em << 13;
-        var f = shifted.AsSingle() * Vector512.Create(Rebias);
-        var special = Vector512.GreaterThanOrEqual(em, Vector512.Create(0x7C00u));
-        var bits = Vector512.ConditionalSelect(special, shifted | Vector512.Create(0x7F800000u), f.AsUInt32());
-        return (bits | ((h & Vector512.Create(0x8000u)) << 16)).AsSingle();
+        var m = (h << 13) & Vector512.Create(unchecked((int)0x8FFFE000));
+        var f = m.AsSingle() * Vector512.Create(Rebias);
+        var exp = m & Vector512.Create(0x0F800000);
+        var special = Vector512.Equals(exp, Vector512.Create(0x0F800000));
+        return Vector512.ConditionalSelect(special, m | Vector512.Create(0x7F800000), f.AsInt32()).AsSingle();
     }
 
-    /// <summary>8 halves, already zero-extended to 32-bit lanes, to floats.</summary>
+    /// <summary>8 halves, sign-extended to 32-bit lanes, to floats.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> ToSingle(Vector256<uint> h)
+    public static Vector256<float> ToSingle(Vector256<int> h)
     {
-        var em = h & Vector256.Create(0x7FFFu);
-        var shifted = em << 13;
-        var f = shifted.AsSingle() * Vector256.Create(Rebias);
-        var special = Vector256.GreaterThanOrEqual(em, Vector256.Create(0x7C00u));
-        var bits = Vector256.ConditionalSelect(special, shifted | Vector256.Create(0x7F800000u), f.AsUInt32());
-        return (bits | ((h & Vector256.Create(0x8000u)) << 16)).AsSingle();
+        var m = (h << 13) & Vector256.Create(unchecked((int)0x8FFFE000));
+        var f = m.AsSingle() * Vector256.Create(Rebias);
+        var exp = m & Vector256.Create(0x0F800000);
+        var special = Vector256.Equals(exp, Vector256.Create(0x0F800000));
+        return Vector256.ConditionalSelect(special, m | Vector256.Create(0x7F800000), f.AsInt32()).AsSingle();
     }
 }

@@ -9,17 +9,21 @@ namespace Tokamak.Tensors.Kernels;
 /// Weights are read in their stored format and converted in registers (no row is dequantized to memory); the output
 /// rows are split across <see cref="ComputePool.Shared"/>, and a call allocates nothing once warm.
 /// Precision: F32/F16/BF16 and all n &gt; 1 products accumulate the exact weight values against F32 activations
-/// in F32. For Q8_0/Q4_0 decode (n = 1, <see cref="QuantizedDecode"/>) the activations are quantized to 8 bits per
-/// block of 32 (F32 scale amax/127, see <see cref="ActivationQ8"/>), the way llama.cpp does it; this adds a
-/// relative error of about 0.2–0.5 % of Σ|w·x| to each output, on top of the weight quantization itself.
+/// in F32. For Q4_0 decode (n = 1, see <see cref="QuantizedDecode"/>) the activations are quantized to 8 bits per
+/// block of 32 (F32 scale amax/127, see <see cref="ActivationQ8"/>), the way llama.cpp does it: each x_j moves by
+/// at most amax_block/254, so an output moves by at most Σ_blocks amax/254 · Σ|w| (typically ~0.1–0.5 % of
+/// Σ|w·x|), on top of the weight quantization itself.
 /// </remarks>
 public static unsafe class MatMul
 {
     /// <summary>
-    /// Whether Q8_0/Q4_0 decode uses integer dot products on quantized activations (true) or F32 FMA on weights
-    /// dequantized in registers (false). Measured on Zen 5 (see bench): the integer path is the faster one.
+    /// Whether Q8_0/Q4_0 decode uses integer dot products on 8-bit activations (true) or F32 FMA on weights
+    /// dequantized in registers (false); null picks the faster one measured on Zen 5 with weights streaming from
+    /// DRAM: integer for Q4_0 (~1.5× the FMA path), FMA for Q8_0 (its integer path ran ~2.5× slower there).
     /// </summary>
-    internal static bool QuantizedDecode { get; set; } = true;
+    internal static bool? QuantizedDecode { get; set; }
+
+    private static bool Int8Decode(DType t) => QuantizedDecode ?? t == DType.Q4_0;
 
     /// <summary>Optimized, multithreaded entry point.</summary>
     public static void Forward(Tensor w, ReadOnlySpan<float> x, Span<float> y, int n)
@@ -40,8 +44,7 @@ public static unsafe class MatMul
             case DType.F32: RunFloat<F32Format>(w, x, y, n, isa, pool, grain); break;
             case DType.F16: RunFloat<F16Format>(w, x, y, n, isa, pool, grain); break;
             case DType.BF16: RunFloat<BF16Format>(w, x, y, n, isa, pool, grain); break;
-            case DType.Q8_0 when n == 1 && QuantizedDecode: RunQuantized(w, x, y, isa, pool, grain); break;
-            case DType.Q4_0 when n == 1 && QuantizedDecode: RunQuantized(w, x, y, isa, pool, grain); break;
+            case DType.Q8_0 or DType.Q4_0 when n == 1 && Int8Decode(w.DType): RunQuantized(w, x, y, isa, pool, grain); break;
             case DType.Q8_0: RunFloat<Q8_0Format>(w, x, y, n, isa, pool, grain); break;
             case DType.Q4_0: RunFloat<Q4_0Format>(w, x, y, n, isa, pool, grain); break;
             default: throw new NotSupportedException($"{w.Name}: matmul with {w.DType} weights is not supported");
@@ -60,11 +63,11 @@ public static unsafe class MatMul
 
     private static void RunQuantized(Tensor w, float* x, float* y, Isa isa, ComputePool pool, int grain)
     {
-        ActivationQ8.Scratch(w.Cols, out short* xq, out float* xd);
-        ActivationQ8.Quantize(x, w.Cols, xq, xd, isa);
+        ActivationQ8.Scratch(w.Cols, out short* xq, out float* xd, out float* xs);
+        ActivationQ8.Quantize(x, w.Cols, xq, xd, xs, isa);
         var job = new QuantizedJob
         {
-            Type = w.DType, W = w.Data, RowBytes = w.RowBytes, Xq = xq, Xd = xd, Y = y, In = w.Cols, Isa = isa,
+            Type = w.DType, W = w.Data, RowBytes = w.RowBytes, Xq = xq, Xd = xd, Xs = xs, Y = y, In = w.Cols, Isa = isa,
         };
         pool.For(w.Rows, grain, ref job);
     }
@@ -79,7 +82,9 @@ public static unsafe class MatMul
 
         public readonly void Execute(int start, int end)
         {
-            if (Isa == Isa.Avx512 && In % TW.VectorMultiple == 0)
+            if (N > 1 && Isa != Isa.Scalar)
+                MatMulFloatKernels.Prefill<TW>(W, RowBytes, X, Y, N, In, Out, start, end, Isa == Isa.Avx512);
+            else if (Isa == Isa.Avx512 && In % TW.VectorMultiple == 0)
                 MatMulFloatKernels.Rows512<TW>(W, RowBytes, X, Y, N, In, Out, start, end);
             else if (Isa != Isa.Scalar)
                 MatMulFloatKernels.Rows256<TW>(W, RowBytes, X, Y, N, In, Out, start, end);
@@ -94,13 +99,13 @@ public static unsafe class MatMul
         public byte* W;
         public long RowBytes;
         public short* Xq;
-        public float* Xd, Y;
+        public float* Xd, Xs, Y;
         public int In;
         public Isa Isa;
 
         public readonly void Execute(int start, int end)
         {
-            if (Isa == Isa.Avx512) MatMulQ8Kernels.Rows512(Type, W, RowBytes, Xq, Xd, Y, In, start, end);
+            if (Isa == Isa.Avx512) MatMulQ8Kernels.Rows512(Type, W, RowBytes, Xq, Xd, Xs, Y, In, start, end);
             else if (Isa == Isa.Avx2) MatMulQ8Kernels.Rows256(Type, W, RowBytes, Xq, Xd, Y, In, start, end);
             else MatMulQ8Kernels.RowsScalar(Type, W, RowBytes, Xq, Xd, Y, In, start, end);
         }

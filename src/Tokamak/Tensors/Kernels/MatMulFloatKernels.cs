@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Tokamak.Tensors.Kernels;
@@ -11,7 +12,63 @@ namespace Tokamak.Tensors.Kernels;
 /// </summary>
 internal static unsafe class MatMulFloatKernels
 {
+    // Weight panel per thread: up to 512 KiB of F32 rows, so a panel stays in the 1 MiB L2 while all activation
+    // row groups pass over it.
+    private const int PanelFloats = 128 * 1024;
+
+    [ThreadStatic] private static float[]? _panel;
+
+    /// <summary>
+    /// Prefill (n &gt; 1) over output rows [start, end): the rows are taken in panels that fit L2 — converted once
+    /// to F32 for non-F32 weights — and every group of 4 activation rows runs the register tiles over the panel.
+    /// Weights are thus read from memory and converted once per call, and activations once per panel.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Prefill<TW>(byte* w, long rowBytes, float* x, float* y, int n, int inDim, int outDim, int start, int end, bool avx512)
+        where TW : IWeightFormat
+    {
+        int panelRows = Math.Clamp(PanelFloats / Math.Max(1, inDim), 2, 64) & ~1;
+        bool convert = typeof(TW) != typeof(F32Format);
+        float* panel = null;
+        if (convert)
+        {
+            var buf = _panel;
+            if (buf == null || buf.Length < panelRows * inDim)
+                _panel = buf = GC.AllocateUninitializedArray<float>(Math.Max(PanelFloats, panelRows * inDim), pinned: true);
+            panel = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buf));
+        }
+        for (int o0 = start; o0 < end; o0 += panelRows)
+        {
+            int o1 = Math.Min(end, o0 + panelRows);
+            byte* pw = w;
+            long prb = rowBytes;
+            if (convert)
+            {
+                for (int o = o0; o < o1; o++)
+                {
+                    byte* src = w + o * rowBytes;
+                    float* dst = panel + (long)(o - o0) * inDim;
+                    int i = 0;
+                    if (avx512)
+                        for (; i + 16 <= inDim; i += 16) TW.Load16(src, i).Store(dst + i);
+                    for (; i + 8 <= inDim; i += 8) TW.Load8(src, i).Store(dst + i);
+                    for (; i < inDim; i++) dst[i] = TW.Load1(src, i);
+                }
+                // Row o of the panel view is at panel + (o − o0)·inDim, matching the kernels' w + o·rowBytes.
+                prb = (long)inDim * sizeof(float);
+                pw = (byte*)panel - o0 * prb;
+            }
+            for (int b = 0; b < n; b += 4)
+            {
+                int nb = Math.Min(4, n - b);
+                if (avx512) Rows512<F32Format>(pw, prb, x + (long)b * inDim, y + (long)b * outDim, nb, inDim, outDim, o0, o1);
+                else Rows256<F32Format>(pw, prb, x + (long)b * inDim, y + (long)b * outDim, nb, inDim, outDim, o0, o1);
+            }
+        }
+    }
+
     /// <summary>Rows [start, end) of the output for all n activation rows, AVX-512.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows512<TW>(byte* w, long rowBytes, float* x, float* y, int n, int inDim, int outDim, int start, int end)
         where TW : IWeightFormat
     {
@@ -108,6 +165,7 @@ internal static unsafe class MatMulFloatKernels
     }
 
     /// <summary>Rows [start, end) of the output for all n activation rows, AVX2 (same tiling, 8-wide).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows256<TW>(byte* w, long rowBytes, float* x, float* y, int n, int inDim, int outDim, int start, int end)
         where TW : IWeightFormat
     {
@@ -204,6 +262,7 @@ internal static unsafe class MatMulFloatKernels
     }
 
     /// <summary>Portable scalar path (no SIMD), float accumulation.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RowsScalar<TW>(byte* w, long rowBytes, float* x, float* y, int n, int inDim, int outDim, int start, int end)
         where TW : IWeightFormat
     {

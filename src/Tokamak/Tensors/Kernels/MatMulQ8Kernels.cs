@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -10,55 +11,94 @@ namespace Tokamak.Tensors.Kernels;
 /// </summary>
 internal static unsafe class MatMulQ8Kernels
 {
-    public static void Rows512(DType t, byte* w, long rowBytes, short* xq, float* xd, float* y, int inDim, int start, int end)
+    // Blocks per pass of scale precomputation: 2 × 1 KiB of stack, 8192 weights per row.
+    private const int Segment = 256;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Rows512(DType t, byte* w, long rowBytes, short* xq, float* xd, float* xs, float* y, int inDim, int start, int end)
     {
         int blocks = inDim / 32;
+        bool q4 = t == DType.Q4_0;
+        int bb = q4 ? 18 : 34;
+        float* s0 = stackalloc float[Segment];
+        float* s1 = stackalloc float[Segment];
+        // Q4_0 nibble expansion: a 16-byte block broadcast to both halves, then low nibbles for elements 0..15 and
+        // high nibbles for 16..31 with one variable shift.
+        var nibbleShift = Vector512.Create(Vector256<ushort>.Zero, Vector256.Create((ushort)4));
+        var nibbleMask = Vector512.Create((short)0xF);
         int o = start;
         for (; o + 2 <= end; o += 2)
         {
             byte* r0 = w + o * rowBytes, r1 = r0 + rowBytes;
-            var a0 = Vector512<float>.Zero; var a1 = a0;
-            if (t == DType.Q8_0)
+            var a0 = Vector512<float>.Zero; var a1 = a0; var c0 = a0; var c1 = a0;
+            for (int seg = 0; seg < blocks; seg += Segment)
             {
-                for (int b = 0; b < blocks; b++)
+                int segEnd = Math.Min(blocks, seg + Segment);
+                c0 += BlockScales(r0, bb, xd, xs, seg, segEnd, s0, q4);
+                c1 += BlockScales(r1, bb, xd, xs, seg, segEnd, s1, q4);
+                if (q4)
                 {
-                    var xv = Vector512.Load(xq + b * 32);
-                    byte* b0 = r0 + b * 34, b1 = r1 + b * 34;
-                    var p0 = Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load((sbyte*)(b0 + 2))), xv);
-                    var p1 = Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load((sbyte*)(b1 + 2))), xv);
-                    float dx = xd[b];
-                    a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(p0), Vector512.Create(HalfBits.ToSingle(*(ushort*)b0) * dx), a0);
-                    a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(p1), Vector512.Create(HalfBits.ToSingle(*(ushort*)b1) * dx), a1);
+                    for (int b = seg; b < segEnd; b++)
+                    {
+                        var xv = Vector512.Load(xq + b * 32);
+                        var n0 = Avx512BW.ShiftRightLogicalVariable(
+                            Avx512BW.ConvertToVector512Int16(Avx2.BroadcastVector128ToVector256(r0 + b * 18 + 2)), nibbleShift) & nibbleMask;
+                        var n1 = Avx512BW.ShiftRightLogicalVariable(
+                            Avx512BW.ConvertToVector512Int16(Avx2.BroadcastVector128ToVector256(r1 + b * 18 + 2)), nibbleShift) & nibbleMask;
+                        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Avx512BW.MultiplyAddAdjacent(n0, xv)), Vector512.Create(s0[b - seg]), a0);
+                        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Avx512BW.MultiplyAddAdjacent(n1, xv)), Vector512.Create(s1[b - seg]), a1);
+                    }
+                }
+                else
+                {
+                    for (int b = seg; b < segEnd; b++)
+                    {
+                        var xv = Vector512.Load(xq + b * 32);
+                        // Two 16-byte halves: a 32-byte load at the 34-byte stride splits a cache line every other block.
+                        byte* p0 = r0 + b * 34 + 2, p1 = r1 + b * 34 + 2;
+                        var q0 = Vector512.Create(Avx2.ConvertToVector256Int16((sbyte*)p0), Avx2.ConvertToVector256Int16((sbyte*)p0 + 16));
+                        var q1 = Vector512.Create(Avx2.ConvertToVector256Int16((sbyte*)p1), Avx2.ConvertToVector256Int16((sbyte*)p1 + 16));
+                        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Avx512BW.MultiplyAddAdjacent(q0, xv)), Vector512.Create(s0[b - seg]), a0);
+                        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Avx512BW.MultiplyAddAdjacent(q1, xv)), Vector512.Create(s1[b - seg]), a1);
+                    }
                 }
             }
-            else
-            {
-                for (int b = 0; b < blocks; b++)
-                {
-                    var xv = Vector512.Load(xq + b * 32);
-                    byte* b0 = r0 + b * 18, b1 = r1 + b * 18;
-                    var p0 = Avx512BW.MultiplyAddAdjacent(Q4Nibbles512(b0 + 2), xv);
-                    var p1 = Avx512BW.MultiplyAddAdjacent(Q4Nibbles512(b1 + 2), xv);
-                    float dx = xd[b];
-                    a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(p0), Vector512.Create(HalfBits.ToSingle(*(ushort*)b0) * dx), a0);
-                    a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(p1), Vector512.Create(HalfBits.ToSingle(*(ushort*)b1) * dx), a1);
-                }
-            }
-            y[o] = Vector512.Sum(a0);
-            y[o + 1] = Vector512.Sum(a1);
+            y[o] = Vector512.Sum(a0) + Vector512.Sum(c0);
+            y[o + 1] = Vector512.Sum(a1) + Vector512.Sum(c1);
         }
         if (o < end) RowsScalar(t, w, rowBytes, xq, xd, y, inDim, o, end);
     }
 
-    // 16 packed bytes → 32 int16 weights (q − 8): low nibbles are elements 0..15, high nibbles 16..31.
-    private static Vector512<short> Q4Nibbles512(byte* q)
+    /// <summary>
+    /// s[b − from] = d_w[b] · d_x[b] for blocks [from, to) of one row, 16 at a time (gathered F16 scales converted
+    /// in registers). For Q4_0 also returns the nibble-offset term Σ_b d_w[b] · offsetSum[b] as 16 partial sums.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> BlockScales(byte* row, int bb, float* xd, float* xs, int from, int to, float* s, bool q4)
     {
-        var v = Avx2.ConvertToVector256Int16(q);
-        var lo = v & Vector256.Create((short)0xF);
-        var hi = v >>> 4;
-        return Vector512.Create(lo, hi) - Vector512.Create((short)8);
+        var bias = Vector512<float>.Zero;
+        var offsets = Vector256<int>.Indices * bb;
+        int b = from;
+        for (; b + 16 <= to; b += 16)
+        {
+            // Each gathered dword is a block's f16 scale plus its first two quant bytes (never past the block).
+            var lo = Avx2.GatherVector256((int*)(row + b * bb), offsets, 1);
+            var hi = Avx2.GatherVector256((int*)(row + (b + 8) * bb), offsets, 1);
+            var dw = HalfBits.ToSingle((Vector512.Create(lo, hi) << 16) >> 16);
+            (dw * Vector512.Load(xd + b)).Store(s + (b - from));
+            if (q4) bias = Vector512.FusedMultiplyAdd(dw, Vector512.Load(xs + b), bias);
+        }
+        float tail = 0;
+        for (; b < to; b++)
+        {
+            float dw = HalfBits.ToSingle(*(ushort*)(row + b * bb));
+            s[b - from] = dw * xd[b];
+            if (q4) tail += dw * xs[b];
+        }
+        return bias + Vector512.CreateScalar(tail);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows256(DType t, byte* w, long rowBytes, short* xq, float* xd, float* y, int inDim, int start, int end)
     {
         int blocks = inDim / 32;
@@ -103,6 +143,7 @@ internal static unsafe class MatMulQ8Kernels
         if (o < end) RowsScalar(t, w, rowBytes, xq, xd, y, inDim, o, end);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RowsScalar(DType t, byte* w, long rowBytes, short* xq, float* xd, float* y, int inDim, int start, int end)
     {
         int blocks = inDim / 32;

@@ -43,11 +43,11 @@ internal unsafe struct F16Format : IWeightFormat
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Load16(byte* row, int i) =>
-        HalfBits.ToSingle(Avx512F.ConvertToVector512UInt32(Vector256.Load((ushort*)row + i)));
+        HalfBits.ToSingle(Avx512F.ConvertToVector512Int32(Vector256.Load((short*)row + i)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Load8(byte* row, int i) =>
-        HalfBits.ToSingle(Avx2.ConvertToVector256Int32((ushort*)row + i).AsUInt32());
+        HalfBits.ToSingle(Avx2.ConvertToVector256Int32((short*)row + i));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Load1(byte* row, int i) => HalfBits.ToSingle(((ushort*)row)[i]);

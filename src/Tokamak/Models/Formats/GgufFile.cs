@@ -118,6 +118,8 @@ public sealed unsafe class GgufFile : ITensorSource
             }
             long count = 1;
             foreach (long d in shape) count = checked(count * d);
+            if (shape[^1] % DTypes.BlockSize(dtype.Value) != 0)
+                throw new InvalidDataException($"{FileName}: tensor '{name}' has rows of {shape[^1]} elements, not a whole number of {GgufTypes.Name(type)} blocks of {DTypes.BlockSize(dtype.Value)}");
             long bytes = DTypes.ByteCount(dtype.Value, count);
             long start = checked(dataStart + (long)offset);
             _file.CheckRange(start, bytes);

@@ -39,3 +39,22 @@ public sealed class DequantMatMulTests
         }
     }
 }
+
+/// <summary>The SIMD row decoders give the scalar decoders' bits exactly.</summary>
+[Collection(KernelIsaCollection.Name)]
+public sealed unsafe class BlockDecodeSimdTests
+{
+    [Theory]
+    [MemberData(nameof(DequantMatMulTests.Cases), MemberType = typeof(DequantMatMulTests))]
+    public void RowEqualsScalarBitForBit(DType t, Isa isa)
+    {
+        using var w = KernelTestData.Weight(t, 3, 1024, seed: 11);
+        for (int r = 0; r < 3; r++)
+        {
+            var want = KernelTestData.DequantRow(w.Tensor, r);
+            var got = new float[1024];
+            using (KernelIsa.Force(isa)) Dequant.Row(t, w.Tensor.Row(r), got);
+            Assert.Equal(want, got);
+        }
+    }
+}

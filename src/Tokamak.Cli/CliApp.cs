@@ -19,6 +19,7 @@ internal static class CliApp
             PerplexityCommand.Create(),
             TrainCommand.Create(),
             ServeCommand.Create(),
+            QuantizeCommand.Create(),
         };
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

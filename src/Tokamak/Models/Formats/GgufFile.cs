@@ -118,6 +118,8 @@ public sealed unsafe class GgufFile : ITensorSource
             }
             long count = 1;
             foreach (long d in shape) count = checked(count * d);
+            if (shape[^1] % DTypes.BlockSize(dtype.Value) != 0)
+                throw new InvalidDataException($"{FileName}: tensor '{name}' has rows of {shape[^1]} elements, not a whole number of {GgufTypes.Name(type)} blocks of {DTypes.BlockSize(dtype.Value)}");
             long bytes = DTypes.ByteCount(dtype.Value, count);
             long start = checked(dataStart + (long)offset);
             _file.CheckRange(start, bytes);
@@ -219,9 +221,25 @@ public static class GgufTypes
         0 => DType.F32,
         1 => DType.F16,
         2 => DType.Q4_0,
+        3 => DType.Q4_1,
+        6 => DType.Q5_0,
+        7 => DType.Q5_1,
         8 => DType.Q8_0,
+        10 => DType.Q2_K,
+        11 => DType.Q3_K,
+        12 => DType.Q4_K,
+        13 => DType.Q5_K,
+        14 => DType.Q6_K,
         30 => DType.BF16,
         _ => null,
+    };
+
+    /// <summary>The ggml_type id of <paramref name="t"/> (the inverse of <see cref="ToDType"/>).</summary>
+    public static uint FromDType(DType t) => t switch
+    {
+        DType.F32 => 0, DType.F16 => 1, DType.Q4_0 => 2, DType.Q4_1 => 3, DType.Q5_0 => 6, DType.Q5_1 => 7, DType.Q8_0 => 8,
+        DType.Q2_K => 10, DType.Q3_K => 11, DType.Q4_K => 12, DType.Q5_K => 13, DType.Q6_K => 14, DType.BF16 => 30,
+        _ => throw new NotSupportedException($"dtype {t} has no GGUF type id"),
     };
 
     /// <summary>ggml's name for a type id (for messages).</summary>

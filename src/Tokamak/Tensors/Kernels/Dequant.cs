@@ -29,6 +29,9 @@ public static unsafe class Dequant
                 case DType.BF16: RowSimd<BF16Format>(src, d, dst.Length, isa); break;
                 case DType.Q8_0: RowSimd<Q8_0Format>(src, d, dst.Length, isa); break;
                 case DType.Q4_0: RowSimd<Q4_0Format>(src, d, dst.Length, isa); break;
+                case DType.Q4_1 or DType.Q5_0 or DType.Q5_1 or DType.Q2_K or DType.Q3_K or DType.Q4_K or DType.Q5_K or DType.Q6_K:
+                    Quant.BlockRows.Decode(t, src, dst, isa); // GGUF block types: see Tensors/Quant
+                    break;
                 default: throw new NotSupportedException($"dequantize {t}");
             }
         }
@@ -86,6 +89,9 @@ public static unsafe class Dequant
                         dst[blk * 32 + j + 16] = d * ((q[j] >> 4) - 8);
                     }
                 }
+                break;
+            case DType.Q4_1 or DType.Q5_0 or DType.Q5_1 or DType.Q2_K or DType.Q3_K or DType.Q4_K or DType.Q5_K or DType.Q6_K:
+                Quant.BlockCodec.Dequantize(t, src, dst); // GGUF block types: see Tensors/Quant
                 break;
             default:
                 throw new NotSupportedException($"dequantize {t}");

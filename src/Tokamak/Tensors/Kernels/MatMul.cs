@@ -47,6 +47,9 @@ public static unsafe class MatMul
             case DType.Q8_0 or DType.Q4_0 when n == 1 && Int8Decode(w.DType): RunQuantized(w, x, y, isa, pool, grain); break;
             case DType.Q8_0: RunFloat<Q8_0Format>(w, x, y, n, isa, pool, grain); break;
             case DType.Q4_0: RunFloat<Q4_0Format>(w, x, y, n, isa, pool, grain); break;
+            case DType.Q4_1 or DType.Q5_0 or DType.Q5_1 or DType.Q2_K or DType.Q3_K or DType.Q4_K or DType.Q5_K or DType.Q6_K:
+                Quant.DequantMatMul.Run(w, x, y, n, isa, pool, grain); // GGUF block types: see Tensors/Quant
+                break;
             default: throw new NotSupportedException($"{w.Name}: matmul with {w.DType} weights is not supported");
         }
     }

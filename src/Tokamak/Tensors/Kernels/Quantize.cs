@@ -33,6 +33,9 @@ public static unsafe class Quantize
             case DType.Q4_0:
                 for (int blk = 0; blk < n / 32; blk++) Q4Block(src.Slice(blk * 32, 32), dst + blk * 18);
                 break;
+            case DType.Q4_1 or DType.Q5_0 or DType.Q5_1 or DType.Q2_K or DType.Q3_K or DType.Q4_K or DType.Q5_K or DType.Q6_K:
+                Quant.BlockCodec.Quantize(t, src, dst); // GGUF block types: see Tensors/Quant
+                break;
             default:
                 throw new NotSupportedException($"quantize to {t}");
         }

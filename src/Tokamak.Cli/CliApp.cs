@@ -17,6 +17,8 @@ internal static class CliApp
             BenchCommand.Create(),
             SynthCommand.Create(),
             PerplexityCommand.Create(),
+            CorpusCommand.Create(),
+            EvalCommand.Create(),
         };
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -26,7 +26,7 @@ public class CorpusAndEvalCommandTests
             File.WriteAllText(config, $$"""
                 {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
                  "num_attention_heads": 4, "num_key_value_heads": 4, "vocab_size": {{vocab}}, "max_position_embeddings": 256, "rms_norm_eps": 1e-5,
-                 "rope_theta": 10000.0, "tie_word_embeddings": true, "eos_token_id": {{vocab - 3}}}
+                 "rope_theta": 10000.0, "tie_word_embeddings": true, "eos_token_id": 2}
                 """);
             string model = Path.Combine(dir, "model");
             var s = CliRunner.Run("synth", "--config", config, "--out", model, "--dtype", "f32", "--seed", "1", "--tokenizer", Path.Combine(dir, "tokenizer"));

@@ -75,7 +75,7 @@ public class CorpusTokenizerTests(TrainedTokenizer t) : IClassFixture<TrainedTok
         var rank = new Dictionary<(string, string), int>();
         for (int i = 0; i < t.Vocabulary.Merges.Count; i++) rank[t.Vocabulary.Merges[i]] = i;
         var ids = new Dictionary<string, int>();
-        for (int i = 0; i < t.Vocabulary.Tokens.Count; i++) ids[t.Vocabulary.Tokens[i]] = i;
+        for (int i = 0; i < t.Vocabulary.Tokens.Count; i++) ids[t.Vocabulary.Tokens[i]] = TokenizerFilesWriter.FirstBpeId + i;
         using var pre = JsonDocument.Parse(BpeTrainer.PreTokenizerJson);
         var preTokenizer = HfPreTokenizer.FromJson(pre.RootElement)!;
 
@@ -113,16 +113,17 @@ public class CorpusTokenizerTests(TrainedTokenizer t) : IClassFixture<TrainedTok
     }
 
     [Fact]
-    public void SpecialTokens_AreSingleIds_AndTheConfigNamesTheEos()
+    public void SpecialTokens_HaveFixedIds_AndTheConfigNamesTheEos()
     {
-        int bpe = t.Vocabulary.Tokens.Count;
-        Assert.Equal(bpe + TokenizerFilesWriter.AddedTokens.Length, t.Tokenizer.VocabSize);
+        // Fixed ids: <|endoftext|> 0, <|im_start|> 1, <|im_end|> 2, <tool_call> 3, </tool_call> 4; bytes from 5.
+        Assert.Equal(t.Vocabulary.Tokens.Count + 5, t.Tokenizer.VocabSize);
         var ids = t.Tokenizer.Encode("<|im_start|>user\nHi<|im_end|>\n<|endoftext|><tool_call>", addSpecialTokens: true);
-        Assert.Equal(bpe + 1, ids[0]);
-        Assert.Contains(bpe + 2, ids);
-        Assert.Contains(bpe, ids);
-        Assert.Equal(bpe + 3, ids[^1]);
-        Assert.Equal(bpe + 2, t.Tokenizer.EosId);
+        Assert.Equal(1, ids[0]);
+        Assert.Equal(3, ids[^1]);
+        Assert.Equal(2, ids[^4]); // …<|im_end|> \n <|endoftext|> <tool_call>
+        Assert.Equal(0, ids[^2]);
+        Assert.Equal(5 + 'A', t.Tokenizer.Encode("A", false).Single());
+        Assert.Equal(2, t.Tokenizer.EosId);
         Assert.Null(t.Tokenizer.BosId);
         // Special tokens drop out when skipped; the tool-call tag is an ordinary added token and stays.
         Assert.Equal("user\nHi\n<tool_call>", t.Tokenizer.Decode(ids, skipSpecialTokens: true));

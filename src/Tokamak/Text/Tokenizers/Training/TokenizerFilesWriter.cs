@@ -5,13 +5,16 @@ namespace Tokamak.Text.Tokenizers.Training;
 
 /// <summary>
 /// Writes a trained <see cref="BpeVocabulary"/> as a standard Hugging Face tokenizer: <c>tokenizer.json</c> (BPE model
-/// with vocab and merges, <see cref="BpeTrainer.PreTokenizerJson"/>, ByteLevel decoder, added tokens after the BPE
-/// ids) and <c>tokenizer_config.json</c> (no BOS, EOS <c>&lt;|im_end|&gt;</c>, pad <c>&lt;|endoftext|&gt;</c>,
+/// with vocab and merges, <see cref="BpeTrainer.PreTokenizerJson"/>, ByteLevel decoder, added tokens first — ids 0..4,
+/// so a model config can name its EOS ids whatever size the trained vocabulary ends up — and BPE tokens after them) and <c>tokenizer_config.json</c> (no BOS, EOS <c>&lt;|im_end|&gt;</c>, pad <c>&lt;|endoftext|&gt;</c>,
 /// <see cref="ChatMlTemplate"/> as <c>chat_template</c>).
 /// </summary>
 public static class TokenizerFilesWriter
 {
-    /// <summary>Added tokens in id order after the BPE vocabulary, with whether each is special (skipped when decoding with skip).</summary>
+    /// <summary>Id of the first BPE token (the byte for 0x00); the added tokens come before it.</summary>
+    public static int FirstBpeId => AddedTokens.Length;
+
+    /// <summary>Added tokens in id order from 0, with whether each is special (skipped when decoding with skip).</summary>
     public static readonly (string Content, bool Special)[] AddedTokens =
     [
         (ChatMlTemplate.EndOfText, true), (ChatMlTemplate.ImStart, true), (ChatMlTemplate.ImEnd, true),
@@ -35,11 +38,11 @@ public static class TokenizerFilesWriter
         for (int i = 0; i < AddedTokens.Length; i++)
             added.Add(new JsonObject
             {
-                ["id"] = v.Tokens.Count + i, ["content"] = AddedTokens[i].Content, ["single_word"] = false, ["lstrip"] = false,
+                ["id"] = i, ["content"] = AddedTokens[i].Content, ["single_word"] = false, ["lstrip"] = false,
                 ["rstrip"] = false, ["normalized"] = false, ["special"] = AddedTokens[i].Special,
             });
         var vocab = new JsonObject();
-        for (int i = 0; i < v.Tokens.Count; i++) vocab[v.Tokens[i]] = i;
+        for (int i = 0; i < v.Tokens.Count; i++) vocab[v.Tokens[i]] = FirstBpeId + i;
         var merges = new JsonArray();
         foreach (var (l, r) in v.Merges) merges.Add(new JsonArray(l, r));
         return new JsonObject
@@ -65,7 +68,7 @@ public static class TokenizerFilesWriter
     {
         var decoderEntries = new JsonObject();
         for (int i = 0; i < AddedTokens.Length; i++)
-            decoderEntries[(v.Tokens.Count + i).ToString(System.Globalization.CultureInfo.InvariantCulture)] = new JsonObject
+            decoderEntries[i.ToString(System.Globalization.CultureInfo.InvariantCulture)] = new JsonObject
             {
                 ["content"] = AddedTokens[i].Content, ["lstrip"] = false, ["normalized"] = false, ["rstrip"] = false,
                 ["single_word"] = false, ["special"] = AddedTokens[i].Special,

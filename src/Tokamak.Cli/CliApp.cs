@@ -20,6 +20,8 @@ internal static class CliApp
             TrainCommand.Create(),
             ServeCommand.Create(),
             QuantizeCommand.Create(),
+            CorpusCommand.Create(),
+            EvalCommand.Create(),
         };
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -191,7 +191,7 @@ public sealed class LlamaTrainModel
     {
         int T = batch.Tokens.Length, C = Config.HiddenSize, V = Config.VocabSize;
         var hidden = ForwardHidden(batch);
-        Linear.Forward(hidden, HeadWeight(Parameters), [], _logits, T, C, V);
+        Linear.Forward(hidden, HeadWeight(Parameters), [], _logits, T, C, V, Options.Precision);
         var (sum, count) = CrossEntropy.Forward(_logits, batch.Targets, _losses, V);
         _counted = count;
         _logitsValid = true;
@@ -265,7 +265,7 @@ public sealed class LlamaTrainModel
         int T = batch.Tokens.Length, C = Config.HiddenSize, V = Config.VocabSize;
         var dLn = _grad!.DLn.AsSpan(0, T * C);
         dLn.Clear();
-        Linear.Backward(_logits, _lnF, HeadWeight(Parameters), dLn, BaseFrozen ? [] : HeadWeight(Gradients), [], T, C, V);
+        Linear.Backward(_logits, _lnF, HeadWeight(Parameters), dLn, BaseFrozen ? [] : HeadWeight(Gradients), [], T, C, V, Options.Precision);
         BackwardFromNormGradient(batch);
     }
 
@@ -304,12 +304,12 @@ public sealed class LlamaTrainModel
         var pair = AdaptersEnabled ? _lora?[l, (int)m] : null;
         if (pair is null)
         {
-            Linear.Forward(x, w.Of(P), b is null ? [] : b.Of(P), y, T, inDim, outDim);
+            Linear.Forward(x, w.Of(P), b is null ? [] : b.Of(P), y, T, inDim, outDim, Options.Precision);
             return;
         }
         var s = Lora!;
         LoraLinear.Forward(x, w.Of(P), b is null ? [] : b.Of(P), pair.A.Of(TrainableParameters), pair.B.Of(TrainableParameters), s.Scale,
-            Training ? s.Dropout : 0f, ModuleSeed(l, m), y, a.LoraX[(int)m], a.LoraH[(int)m], T, inDim, outDim, s.Rank);
+            Training ? s.Dropout : 0f, ModuleSeed(l, m), y, a.LoraX[(int)m], a.LoraH[(int)m], T, inDim, outDim, s.Rank, Options.Precision);
     }
 
     // Backward of Project: dx += ∂/∂x, and the trainable weight gradients.
@@ -319,13 +319,13 @@ public sealed class LlamaTrainModel
         var pair = AdaptersEnabled ? _lora?[l, (int)m] : null;
         if (pair is null)
         {
-            Linear.Backward(dy, x, w.Of(Parameters), dx, BaseGrad(w), BaseGrad(b), T, inDim, outDim);
+            Linear.Backward(dy, x, w.Of(Parameters), dx, BaseGrad(w), BaseGrad(b), T, inDim, outDim, Options.Precision);
             return;
         }
         var s = Lora!;
         LoraLinear.Backward(dy, w.Of(Parameters), pair.A.Of(TrainableParameters), pair.B.Of(TrainableParameters), s.Scale,
             Training ? s.Dropout : 0f, ModuleSeed(l, m), a.LoraX[(int)m], a.LoraH[(int)m], dx,
-            pair.A.Of(TrainableGradients), pair.B.Of(TrainableGradients), T, inDim, outDim, s.Rank);
+            pair.A.Of(TrainableGradients), pair.B.Of(TrainableGradients), T, inDim, outDim, s.Rank, Options.Precision);
     }
 
     private void BlockForward(int l, LlamaBlockActivations a, int T)

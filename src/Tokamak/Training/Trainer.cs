@@ -21,7 +21,8 @@ public enum GradientAccumulation
 /// <param name="GradNorm">Global gradient norm before clipping.</param>
 /// <param name="LearningRate">Learning rate used.</param>
 /// <param name="Tokens">Counted target tokens.</param>
-public readonly record struct TrainStepResult(long Step, double Loss, double GradNorm, float LearningRate, int Tokens);
+/// <param name="Skipped">True when dynamic loss scaling found overflowing gradients and the update was skipped.</param>
+public readonly record struct TrainStepResult(long Step, double Loss, double GradNorm, float LearningRate, int Tokens, bool Skipped = false);
 
 /// <summary>
 /// One training step: zero gradients, forward/backward every micro-batch with its accumulation weight, clip the
@@ -36,12 +37,18 @@ public sealed class Trainer
     /// <param name="maxGradNorm">Clip threshold; 0 or less disables clipping.</param>
     /// <param name="accumulation">How micro-batch gradients combine.</param>
     /// <param name="objective">Stage loss; next-token cross-entropy when null.</param>
+    /// <param name="lossScaler">Dynamic loss scaling (FP16): overflowing steps are skipped instead of stopping the run.</param>
     public Trainer(LlamaTrainModel model, IOptimizer optimizer, LrSchedule schedule, double maxGradNorm = 1.0,
-        GradientAccumulation accumulation = GradientAccumulation.TokenWeighted, ITrainObjective? objective = null)
+        GradientAccumulation accumulation = GradientAccumulation.TokenWeighted, ITrainObjective? objective = null,
+        DynamicLossScaler? lossScaler = null)
     {
         Model = model; Optimizer = optimizer; Schedule = schedule; MaxGradNorm = maxGradNorm; Accumulation = accumulation;
         Objective = objective ?? new LanguageModelObjective();
+        LossScaler = lossScaler;
     }
+
+    /// <summary>Dynamic loss scaler, or null for none.</summary>
+    public DynamicLossScaler? LossScaler { get; }
 
     /// <summary>The stage's loss.</summary>
     public ITrainObjective Objective { get; }
@@ -67,11 +74,12 @@ public sealed class Trainer
         int total = units.Sum();
         if (total == 0) throw new ArgumentException("every target in the step is masked; there is nothing to learn from");
         double loss = 0;
+        float scale = LossScaler?.Scale ?? 1f;
         for (int i = 0; i < microBatches.Count; i++)
         {
             if (units[i] == 0) continue; // contributes nothing under either weighting's loss
             float weight = Accumulation == GradientAccumulation.TokenWeighted ? (float)units[i] / total : 1f / microBatches.Count;
-            loss += weight * Objective.Run(Model, microBatches[i], weight);
+            loss += weight * Objective.Run(Model, microBatches[i], weight * scale);
         }
         return (loss, total);
     }
@@ -102,6 +110,13 @@ public sealed class Trainer
     {
         var (loss, tokens) = AccumulateGradients(microBatches);
         long next = Optimizer.StepCount;
+        if (LossScaler is { } scaler)
+        {
+            // Overflow under loss scaling is expected now and then: skip the update and back off instead of stopping.
+            bool ok = scaler.Unscale(Model.TrainableGradients) && double.IsFinite(loss);
+            scaler.Update(ok);
+            if (!ok) return new TrainStepResult(next, loss, double.NaN, Schedule.At(next), tokens, Skipped: true);
+        }
         // Stop before the update so the parameters (and any checkpoint of them) stay the last good ones.
         if (!double.IsFinite(loss)) throw new NonFiniteLossException(next, $"loss is {loss} at step {next + 1}; parameters were not updated");
         double norm = MaxGradNorm > 0 ? GradientClipping.ClipGlobalNorm(Model.TrainableGradients, MaxGradNorm) : GradientClipping.GlobalNorm(Model.TrainableGradients);

@@ -6,6 +6,7 @@ using Tokamak.Data.Formats;
 using Tokamak.Data.Rendering;
 using Tokamak.Models;
 using Tokamak.Text.Templates;
+using Tokamak.Text.Tokenizers;
 using Tokamak.Training.Config;
 using Tokamak.Training.Export;
 using Tokamak.Training.Objectives;
@@ -49,11 +50,13 @@ public sealed class TrainingRun
     /// <param name="stopAfterStep">Ends the run (checkpoint saved, no export) after this step, as an interrupted run would.</param>
     public TrainRunResult Run(CancellationToken cancel = default, long? stopAfterStep = null)
     {
-        string modelPath = Resolve(_c.ModelNameOrPath), outDir = Resolve(_c.OutputDir);
+        if (_c.Dataset.Count == 0) throw new InvalidDataException($"{_c.SourcePath ?? "config"}: 'dataset' is required");
+        string outDir = Resolve(_c.OutputDir);
         Directory.CreateDirectory(outDir);
-        var options = new TrainModelOptions(_c.Recompute, _c.Lora(), ValueHead: _c.Stage == "rm");
-        var model = PretrainedLoader.Load(modelPath, options, _c.Seed);
-        var (train, val) = Split(LoadItems(modelPath));
+        using var opened = OpenModel();
+        var model = opened.Model;
+        string? modelPath = opened.BasePath;
+        var (train, val) = Split(LoadItems(opened));
         if (train.Count == 0) throw new InvalidDataException("no training examples survived loading and rendering");
         int perStep = _c.PerDeviceTrainBatchSize * _c.GradientAccumulationSteps;
         int stepsPerEpoch = Math.Max(1, train.Count / perStep);
@@ -61,10 +64,12 @@ public sealed class TrainingRun
         int warmup = _c.WarmupSteps > 0 ? _c.WarmupSteps : (int)Math.Ceiling(_c.WarmupRatio * total);
         var objective = Objective(model, modelPath);
         var optimizer = new AdamW(model.TrainableLayout, weightDecay: _c.WeightDecay);
-        var trainer = new Trainer(model, optimizer, Schedule(total, warmup), _c.MaxGradNorm, objective: objective);
+        var scaler = _c.Fp16 ? new DynamicLossScaler(_c.LossScale, growthInterval: _c.LossScaleWindow) : null;
+        var trainer = new Trainer(model, optimizer, Schedule(total, warmup), _c.MaxGradNorm, objective: objective, lossScaler: scaler);
         var rng = new TrainRng(_c.Seed ^ 0xD20F);
         double best = double.NaN;
         int badEvals = 0;
+        long start = 0;
         string? resume = _c.ResumeFromCheckpoint switch { null or "false" => null, "true" => CheckpointPath, var p => Resolve(p) };
         if (resume is not null)
         {
@@ -72,7 +77,12 @@ public sealed class TrainingRun
             var meta = TrainCheckpoint.Load(resume, model, optimizer, rng);
             best = double.Parse(meta.GetValueOrDefault("best_val_loss", "NaN"), CultureInfo.InvariantCulture);
             badEvals = int.Parse(meta.GetValueOrDefault("bad_evals", "0"), CultureInfo.InvariantCulture);
-            _log($"resumed from {resume} at step {optimizer.StepCount}");
+            // Skipped (overflowing) FP16 steps do not advance the optimizer, so the data position is saved apart.
+            start = meta.TryGetValue("global_step", out var gs) ? long.Parse(gs, CultureInfo.InvariantCulture) : optimizer.StepCount;
+            if (scaler is not null && meta.TryGetValue("loss_scale", out var ls))
+                scaler.Restore(float.Parse(ls, CultureInfo.InvariantCulture), int.Parse(meta.GetValueOrDefault("loss_scale_good", "0"), CultureInfo.InvariantCulture),
+                    long.Parse(meta.GetValueOrDefault("loss_scale_skipped", "0"), CultureInfo.InvariantCulture));
+            _log($"resumed from {resume} at step {start}");
         }
         _log($"{_c.Stage} ({_c.FinetuningType}): {train.Count} train / {val.Count} val examples, {total} steps, {model.TrainableLayout.TotalLength:N0} trainable parameters");
 
@@ -82,7 +92,6 @@ public sealed class TrainingRun
         long tokens = 0, windowTokens = 0;
         double windowStart = 0, lastLoss = double.NaN;
         string reason = "completed";
-        long start = optimizer.StepCount;
         using var batches = new BatchPrefetcher<List<TrainBatch>>(StepBatches(train, start, total), capacity: 4);
         for (long step = start; step < total; step++)
         {
@@ -96,11 +105,14 @@ public sealed class TrainingRun
                 string kept = File.Exists(CheckpointPath) ? $"; the last good checkpoint {CheckpointPath} is kept" : "";
                 throw new InvalidOperationException($"training stopped: {e.Message}{kept}", e);
             }
-            lastLoss = r.Loss;
+            if (r.Skipped) _log($"step {step + 1}: gradients overflowed in fp16, update skipped, loss scale now {scaler!.Scale:G}");
+            else lastLoss = r.Loss;
             int stepTokens = micro.Sum(b => b.Tokens.Length);
             tokens += stepTokens; windowTokens += stepTokens;
             long done = step + 1;
-            var entry = new Dictionary<string, object> { ["step"] = done, ["loss"] = r.Loss, ["lr"] = r.LearningRate, ["grad_norm"] = r.GradNorm };
+            var entry = new Dictionary<string, object> { ["step"] = done, ["loss"] = r.Loss, ["lr"] = r.LearningRate };
+            if (double.IsFinite(r.GradNorm)) entry["grad_norm"] = r.GradNorm;
+            if (scaler is not null) { entry["loss_scale"] = scaler.Scale; if (r.Skipped) entry["skipped"] = true; }
             if (done % _c.LoggingSteps == 0 || done == total)
             {
                 double now = clock.Elapsed.TotalSeconds, tps = windowTokens / Math.Max(1e-9, now - windowStart);
@@ -126,17 +138,27 @@ public sealed class TrainingRun
             jsonl.Flush();
             bool interrupt = done == stopAfterStep;
             if ((_c.SaveSteps > 0 && done % _c.SaveSteps == 0) || done == total || stop || interrupt)
-                TrainCheckpoint.Save(CheckpointPath, model, optimizer, rng, new Dictionary<string, string>
+            {
+                var meta = new Dictionary<string, string>
                 {
                     ["best_val_loss"] = best.ToString("R", CultureInfo.InvariantCulture),
                     ["bad_evals"] = badEvals.ToString(CultureInfo.InvariantCulture),
-                });
+                    ["global_step"] = done.ToString(CultureInfo.InvariantCulture),
+                };
+                if (scaler is not null)
+                {
+                    meta["loss_scale"] = scaler.Scale.ToString("R", CultureInfo.InvariantCulture);
+                    meta["loss_scale_good"] = scaler.GoodSteps.ToString(CultureInfo.InvariantCulture);
+                    meta["loss_scale_skipped"] = scaler.SkippedSteps.ToString(CultureInfo.InvariantCulture);
+                }
+                TrainCheckpoint.Save(CheckpointPath, model, optimizer, rng, meta);
+            }
             if (stop) { _log(reason); break; }
-            if (interrupt) return new TrainRunResult(optimizer.StepCount, lastLoss, best, "interrupted", tokens / Math.Max(1e-9, clock.Elapsed.TotalSeconds));
+            if (interrupt) return new TrainRunResult(done, lastLoss, best, "interrupted", tokens / Math.Max(1e-9, clock.Elapsed.TotalSeconds));
         }
-        if (model.Lora is not null) PeftAdapter.Save(model, outDir, modelPath);
-        else HfModelExporter.Export(model, outDir, modelPath);
-        return new TrainRunResult(optimizer.StepCount, lastLoss, best, reason, tokens / Math.Max(1e-9, clock.Elapsed.TotalSeconds));
+        if (model.Lora is not null) PeftAdapter.Save(model, outDir, modelPath!);
+        else HfModelExporter.Export(model, outDir, opened.TokenizerDir ?? modelPath);
+        return new TrainRunResult(optimizer.StepCount + (scaler?.SkippedSteps ?? 0), lastLoss, best, reason, tokens / Math.Max(1e-9, clock.Elapsed.TotalSeconds));
     }
 
     // The data order is a pure function of (seed, epoch), so a resumed run skips to its step without saved cursors.
@@ -188,10 +210,12 @@ public sealed class TrainingRun
         return (order.Skip(nVal).Select(i => items[i]).ToList(), order.Take(nVal).Select(i => items[i]).ToList());
     }
 
-    private ITrainObjective Objective(LlamaTrainModel model, string modelPath) => _c.Stage switch
+    private ITrainObjective Objective(LlamaTrainModel model, string? modelPath) => _c.Stage switch
     {
         "rm" => new RewardObjective(),
-        "dpo" => new DpoObjective(_c.PrefBeta, model.Lora is null ? PretrainedLoader.Load(modelPath) : null),
+        "dpo" => new DpoObjective(_c.PrefBeta, model.Lora is null
+            ? PretrainedLoader.Load(modelPath ?? throw new InvalidDataException("dpo needs a base model ('model_name_or_path') as its reference"))
+            : null),
         _ => new LanguageModelObjective(_c.Stage),
     };
 
@@ -205,12 +229,12 @@ public sealed class TrainingRun
     };
 
     // Rendered examples (pt/sft) or preference pairs (rm/dpo), in dataset order.
-    private List<object> LoadItems(string modelPath)
+    private List<object> LoadItems(OpenedModel opened)
     {
         string dir = Resolve(_c.DatasetDir);
-        var registry = DatasetRegistry.Load(Path.Combine(dir, "dataset_info.json"));
-        using var loaded = ModelLoader.Load(modelPath);
-        var tok = loaded.Tokenizer;
+        string infoPath = Path.Combine(dir, "dataset_info.json");
+        var registry = File.Exists(infoPath) ? DatasetRegistry.Load(infoPath) : null;
+        var tok = opened.Tokenizer!;
         var report = new DataReport();
         var pipeline = new DataPipeline([]);
         var items = new List<object>();
@@ -219,7 +243,7 @@ public sealed class TrainingRun
             // Documents joined with EOS and cut into cutoff_len blocks, LLaMA-Factory's pretraining packing.
             var stream = new List<int>();
             foreach (var name in _c.Dataset)
-                foreach (var e in pipeline.ProcessDataset(registry[name], dir, report, kind: ExampleKind.Pretraining))
+                foreach (var e in pipeline.ProcessDataset(Dataset(registry, name, dir), dir, report, kind: ExampleKind.Pretraining))
                 {
                     stream.AddRange(tok.Encode(e.Content ?? "", addSpecialTokens: true));
                     if (tok.EosId is int eos) stream.Add(eos);
@@ -233,13 +257,13 @@ public sealed class TrainingRun
         }
         var template = _c.Template switch
         {
-            null => loaded.ChatTemplate ?? throw new InvalidDataException($"{modelPath} has no chat template; set 'template' (chatml or a .jinja path)"),
+            null => opened.ChatTemplate ?? throw new InvalidDataException($"{opened.BasePath ?? opened.TokenizerDir} has no chat template; set 'template' (chatml or a .jinja path)"),
             "chatml" => new ChatTemplate(ChatMlSource, null, null),
             var p => new ChatTemplate(File.ReadAllText(Resolve(p)), null, null),
         };
         var renderer = new ConversationRenderer(template, tok, new RenderOptions(_c.CutoffLen, _c.TrainOnPrompt, _c.MaskHistory));
         foreach (var name in _c.Dataset)
-            foreach (var e in pipeline.ProcessDataset(registry[name], dir, report))
+            foreach (var e in pipeline.ProcessDataset(Dataset(registry, name, dir), dir, report))
             {
                 if (_c.Stage is "rm" or "dpo")
                 {
@@ -256,8 +280,56 @@ public sealed class TrainingRun
         return items;
     }
 
+    // A dataset_info.json entry, or else a file or folder of that name in dataset_dir (plain .txt, .jsonl, ...).
+    private static DatasetInfo Dataset(DatasetRegistry? registry, string name, string dir)
+    {
+        if (registry is not null && registry.Datasets.TryGetValue(name, out var info)) return info;
+        if (File.Exists(Path.Combine(dir, name)) || Directory.Exists(Path.Combine(dir, name))) return new DatasetInfo { Name = name, FileName = name };
+        throw new InvalidDataException(registry is null
+            ? $"dataset '{name}': {dir} has no dataset_info.json and no file or folder of that name"
+            : $"dataset '{name}' is neither in {Path.Combine(dir, "dataset_info.json")} nor a file or folder in {dir}");
+    }
+
+    /// <summary>
+    /// Builds the run's model: the base model (with its tokenizer and chat template), or from scratch a randomly
+    /// initialized one shaped by <c>model_config</c> / the inline shape keys with the <c>tokenizer</c> folder's vocabulary.
+    /// </summary>
+    internal OpenedModel OpenModel(bool needTokenizer = true)
+    {
+        var options = new TrainModelOptions(_c.Recompute, _c.Lora(), ValueHead: _c.Stage == "rm", Precision: _c.Precision);
+        string? tokDir = _c.Tokenizer is null ? null : Resolve(_c.Tokenizer);
+        if (!_c.FromScratch)
+        {
+            string path = Resolve(_c.ModelNameOrPath);
+            var model = PretrainedLoader.Load(path, options, _c.Seed);
+            var loaded = needTokenizer ? ModelLoader.Load(path, tokDir) : null;
+            return new OpenedModel(model, loaded?.Tokenizer, loaded?.ChatTemplate, path, tokDir, loaded);
+        }
+        Tokenizer? tok = null;
+        ChatTemplate? template = null;
+        if (tokDir is not null)
+        {
+            if (!File.Exists(Path.Combine(tokDir, "tokenizer.json"))) throw new FileNotFoundException($"tokenizer: no tokenizer.json in {tokDir}", Path.Combine(tokDir, "tokenizer.json"));
+            tok = HfTokenizer.FromDirectory(tokDir);
+            string tc = Path.Combine(tokDir, "tokenizer_config.json");
+            if (File.Exists(tc) && File.ReadAllText(tc).Contains("\"chat_template\"", StringComparison.Ordinal)) template = ChatTemplate.FromTokenizerConfig(tc);
+        }
+        else if (needTokenizer) throw new InvalidDataException($"{_c.SourcePath ?? "config"}: training from scratch needs 'tokenizer' (a folder with tokenizer.json)");
+        var cfg = _c.Shape.Build(_c.ModelConfig is null ? null : Resolve(_c.ModelConfig), tok?.VocabSize, tok?.BosId, tok?.EosId, _c.CutoffLen);
+        var scratch = new LlamaTrainModel(cfg, options);
+        scratch.InitializeWeights(_c.Seed, _c.InitializerRange);
+        return new OpenedModel(scratch, tok, template, null, tokDir, null);
+    }
+
     /// <summary>The built-in ChatML template (<c>template: chatml</c>).</summary>
     public const string ChatMlSource =
         "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}" +
         "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+}
+
+/// <summary>The model of a run and where its tokenizer came from.</summary>
+internal sealed record OpenedModel(LlamaTrainModel Model, Tokenizer? Tokenizer, ChatTemplate? ChatTemplate, string? BasePath, string? TokenizerDir,
+    IDisposable? Owner) : IDisposable
+{
+    public void Dispose() => Owner?.Dispose();
 }

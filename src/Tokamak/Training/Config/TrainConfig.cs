@@ -6,8 +6,27 @@ namespace Tokamak.Training.Config;
 /// </summary>
 public sealed class TrainConfig
 {
-    /// <summary>Base model: Hugging Face folder, GGUF or llama2.c file.</summary>
+    /// <summary>Base model: Hugging Face folder, GGUF or llama2.c file; empty to train from scratch.</summary>
     public string ModelNameOrPath { get; set; } = "";
+    /// <summary>From scratch: a Hugging Face <c>config.json</c> giving the shape (inline shape keys override it).</summary>
+    public string? ModelConfig { get; set; }
+    /// <summary>Tokenizer folder (tokenizer.json): required from scratch, else overrides the base model's.</summary>
+    public string? Tokenizer { get; set; }
+    /// <summary>Inline model shape for training from scratch (Hugging Face config.json key names).</summary>
+    public ModelShape Shape { get; } = new();
+    /// <summary>Standard deviation of the random initialization from scratch.</summary>
+    public float InitializerRange { get; set; } = 0.02f;
+    /// <summary>BF16 mixed precision: linear-layer matmul operands rounded to bfloat16, FP32 master weights.</summary>
+    public bool Bf16 { get; set; }
+    /// <summary>FP16 mixed precision with dynamic loss scaling.</summary>
+    public bool Fp16 { get; set; }
+    /// <summary>Initial dynamic loss scale (FP16).</summary>
+    public float LossScale { get; set; } = 65536f;
+    /// <summary>Good steps before the loss scale doubles (FP16).</summary>
+    public int LossScaleWindow { get; set; } = 2000;
+
+    /// <summary>True when no base model is given and the run starts from random weights.</summary>
+    public bool FromScratch => ModelNameOrPath.Length == 0;
     /// <summary>pt, sft, rm or dpo.</summary>
     public string Stage { get; set; } = "sft";
     /// <summary>full or lora.</summary>
@@ -116,9 +135,29 @@ public sealed class TrainConfig
         ["gradient_checkpointing"] = (c, v) => c.Recompute = v.Bool(),
         ["pref_beta"] = (c, v) => c.PrefBeta = (float)v.Num(1e-9),
         ["resume_from_checkpoint"] = (c, v) => c.ResumeFromCheckpoint = v.Text(),
-        ["bf16"] = (c, v) => { if (v.Bool()) throw v.Fail("mixed precision (bf16) training is not implemented yet; set bf16: false"); },
-        ["fp16"] = (c, v) => { if (v.Bool()) throw v.Fail("fp16 training is not implemented yet; set fp16: false"); },
+        ["bf16"] = (c, v) => c.Bf16 = v.Bool(),
+        ["fp16"] = (c, v) => c.Fp16 = v.Bool(),
+        ["loss_scale"] = (c, v) => c.LossScale = (float)v.Num(1e-30, 1e30),
+        ["loss_scale_window"] = (c, v) => c.LossScaleWindow = v.Int(1),
+        ["model_config"] = (c, v) => c.ModelConfig = v.Text(),
+        ["tokenizer"] = (c, v) => c.Tokenizer = v.Text(),
+        ["initializer_range"] = (c, v) => c.InitializerRange = (float)v.Num(1e-9, 10),
+        ["hidden_size"] = (c, v) => c.Shape.HiddenSize = v.Int(1),
+        ["num_hidden_layers"] = (c, v) => c.Shape.Layers = v.Int(1),
+        ["num_attention_heads"] = (c, v) => c.Shape.Heads = v.Int(1),
+        ["num_key_value_heads"] = (c, v) => c.Shape.KvHeads = v.Int(1),
+        ["head_dim"] = (c, v) => c.Shape.HeadDim = v.Int(1),
+        ["intermediate_size"] = (c, v) => c.Shape.IntermediateSize = v.Int(1),
+        ["vocab_size"] = (c, v) => c.Shape.VocabSize = v.Int(1),
+        ["max_position_embeddings"] = (c, v) => c.Shape.MaxPositions = v.Int(1),
+        ["tie_word_embeddings"] = (c, v) => c.Shape.TieWordEmbeddings = v.Bool(),
+        ["rope_theta"] = (c, v) => c.Shape.RopeTheta = (float)v.Num(1e-9),
+        ["rms_norm_eps"] = (c, v) => c.Shape.RmsEps = (float)v.Num(1e-12, 1),
+        ["attention_bias"] = (c, v) => c.Shape.AttentionBias = v.Bool(),
     };
+
+    /// <summary>Matmul operand precision asked for by <c>bf16</c> / <c>fp16</c>.</summary>
+    public Kernels.MatMulPrecision Precision => Bf16 ? Kernels.MatMulPrecision.BF16 : Fp16 ? Kernels.MatMulPrecision.F16 : Kernels.MatMulPrecision.F32;
 
     /// <summary>The LoRA settings, or null for full fine-tuning.</summary>
     public Lora.LoraSettings? Lora() =>
@@ -146,9 +185,14 @@ public sealed class TrainConfig
             set(c, new Value(e, source));
         }
         string Where(string key) => lines.TryGetValue(key, out int l) ? $"{source}:{l}" : source;
-        if (c.ModelNameOrPath.Length == 0) throw new InvalidDataException($"{source}: 'model_name_or_path' is required");
+        if (c.FromScratch && c.ModelConfig is null && c.Shape.IsEmpty)
+            throw new InvalidDataException($"{source}: give 'model_name_or_path', or a model shape to train from scratch ('model_config' or hidden_size, num_hidden_layers, ...)");
+        if (!c.FromScratch && (c.ModelConfig is not null || !c.Shape.IsEmpty))
+            throw new InvalidDataException($"{Where(c.ModelConfig is not null ? "model_config" : ModelShape.FirstKey(lines.Keys)!)}: model shape keys only apply from scratch; remove them or 'model_name_or_path'");
+        if (c.FromScratch && c.FinetuningType == "lora")
+            throw new InvalidDataException($"{Where("finetuning_type")}: LoRA needs a base model ('model_name_or_path'); use finetuning_type: full from scratch");
+        if (c.Bf16 && c.Fp16) throw new InvalidDataException($"{Where("fp16")}: choose one of bf16 and fp16");
         if (c.OutputDir.Length == 0) throw new InvalidDataException($"{source}: 'output_dir' is required");
-        if (c.Dataset.Count == 0) throw new InvalidDataException($"{source}: 'dataset' is required");
         if (c.FinetuningType == "lora")
         {
             try { c.Lora(); }

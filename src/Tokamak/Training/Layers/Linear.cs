@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Tokamak.Training.Kernels;
 
 namespace Tokamak.Training.Layers;
 
@@ -8,11 +9,13 @@ namespace Tokamak.Training.Layers;
 /// </summary>
 public static class Linear
 {
-    /// <summary><c>y [n, out] = x [n, in] · Wᵀ + b</c>. Pass an empty <paramref name="bias"/> for none.</summary>
-    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, int n, int inDim, int outDim)
+    /// <summary><c>y [n, out] = x [n, in] · Wᵀ + b</c>. Pass an empty <paramref name="bias"/> for none; <paramref name="precision"/> is the
+    /// format the matmul operands are rounded to (accumulation stays FP32).</summary>
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y, int n, int inDim, int outDim,
+        MatMulPrecision precision = MatMulPrecision.F32)
     {
         CheckBias(bias, outDim);
-        Gemm.MatMulTransB(x, weight, y, n, outDim, inDim, accumulate: false);
+        TrainGemm.MatMulTransB(x, weight, y, n, outDim, inDim, accumulate: false, precision);
         if (!bias.IsEmpty)
             for (int t = 0; t < n; t++)
             {
@@ -26,32 +29,12 @@ public static class Linear
     /// Empty spans skip the corresponding gradient (frozen weight, no bias, or an input that needs none).
     /// </summary>
     public static void Backward(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> weight,
-        Span<float> dx, Span<float> dWeight, Span<float> dBias, int n, int inDim, int outDim)
+        Span<float> dx, Span<float> dWeight, Span<float> dBias, int n, int inDim, int outDim, MatMulPrecision precision = MatMulPrecision.F32)
     {
-        if (!dx.IsEmpty)
-        {
-            // dx = dy [n, out] · (Wᵀ [in, out])ᵀ
-            var wt = Gemm.Rent((long)inDim * outDim);
-            try
-            {
-                Gemm.Transpose(weight, wt, outDim, inDim);
-                Gemm.MatMulTransB(dy, wt, dx, n, inDim, outDim, accumulate: true);
-            }
-            finally { Gemm.Return(wt); }
-        }
-        if (!dWeight.IsEmpty)
-        {
-            // dW = dyᵀ [out, n] · (xᵀ [in, n])ᵀ
-            var dyt = Gemm.Rent((long)outDim * n);
-            var xt = Gemm.Rent((long)inDim * n);
-            try
-            {
-                Gemm.Transpose(dy, dyt, n, outDim);
-                Gemm.Transpose(x, xt, n, inDim);
-                Gemm.MatMulTransB(dyt, xt, dWeight, outDim, inDim, n, accumulate: true);
-            }
-            finally { Gemm.Return(dyt); Gemm.Return(xt); }
-        }
+        // dx [n, in] += dy [n, out] · W [out, in]
+        if (!dx.IsEmpty) TrainGemm.MatMul(dy, weight, dx, n, inDim, outDim, accumulate: true, precision);
+        // dW [out, in] += dy [n, out]ᵀ · x [n, in], reduced over tokens
+        if (!dWeight.IsEmpty) TrainGemm.MatMulTransA(dy, x, dWeight, outDim, inDim, n, accumulate: true, precision);
         if (!dBias.IsEmpty)
         {
             CheckBias(dBias, outDim);

@@ -1,3 +1,5 @@
+using Tokamak.Training.Kernels;
+
 namespace Tokamak.Training.Layers;
 
 /// <summary>
@@ -12,17 +14,18 @@ public static class LoraLinear
     /// </summary>
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
         ReadOnlySpan<float> loraA, ReadOnlySpan<float> loraB, float scale, float dropout, ulong seed,
-        Span<float> y, Span<float> xDrop, Span<float> h, int n, int inDim, int outDim, int rank)
+        Span<float> y, Span<float> xDrop, Span<float> h, int n, int inDim, int outDim, int rank,
+        MatMulPrecision precision = MatMulPrecision.F32)
     {
         Check(loraA, loraB, inDim, outDim, rank);
-        Linear.Forward(x, weight, bias, y, n, inDim, outDim);
+        Linear.Forward(x, weight, bias, y, n, inDim, outDim, precision);
         Dropout.Forward(x[..(n * inDim)], xDrop, dropout, seed);
-        Gemm.MatMulTransB(xDrop, loraA, h, n, rank, inDim, accumulate: false);
+        TrainGemm.MatMulTransB(xDrop, loraA, h, n, rank, inDim, accumulate: false, precision);
         // y += scale · h · Bᵀ, done as a product into scratch so the base output is not disturbed.
         var tmp = Gemm.Rent((long)n * outDim);
         try
         {
-            Gemm.MatMulTransB(h, loraB, tmp, n, outDim, rank, accumulate: false);
+            TrainGemm.MatMulTransB(h, loraB, tmp, n, outDim, rank, accumulate: false, precision);
             System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(tmp.AsSpan(0, n * outDim), scale, y[..(n * outDim)], y);
         }
         finally { Gemm.Return(tmp); }
@@ -34,7 +37,8 @@ public static class LoraLinear
     /// </summary>
     public static void Backward(ReadOnlySpan<float> dy, ReadOnlySpan<float> weight, ReadOnlySpan<float> loraA, ReadOnlySpan<float> loraB,
         float scale, float dropout, ulong seed, ReadOnlySpan<float> xDrop, ReadOnlySpan<float> h,
-        Span<float> dx, Span<float> dA, Span<float> dB, int n, int inDim, int outDim, int rank)
+        Span<float> dx, Span<float> dA, Span<float> dB, int n, int inDim, int outDim, int rank,
+        MatMulPrecision precision = MatMulPrecision.F32)
     {
         Check(loraA, loraB, inDim, outDim, rank);
         var dh = Gemm.Rent((long)n * rank);
@@ -46,10 +50,10 @@ public static class LoraLinear
             var dhs = dh.AsSpan(0, n * rank);
             dhs.Clear();
             // The adapter is two linears without bias: h = xDrop·Aᵀ, y_lora = (scale·h)·Bᵀ.
-            Linear.Backward(sdy, h, loraB, dhs, dB, [], n, rank, outDim);
+            Linear.Backward(sdy, h, loraB, dhs, dB, [], n, rank, outDim, precision);
             if (dx.IsEmpty)
             {
-                Linear.Backward(dhs, xDrop, loraA, [], dA, [], n, inDim, rank);
+                Linear.Backward(dhs, xDrop, loraA, [], dA, [], n, inDim, rank, precision);
                 return;
             }
             var dxDrop = Gemm.Rent((long)n * inDim);
@@ -57,11 +61,11 @@ public static class LoraLinear
             {
                 var dxd = dxDrop.AsSpan(0, n * inDim);
                 dxd.Clear();
-                Linear.Backward(dhs, xDrop, loraA, dxd, dA, [], n, inDim, rank);
+                Linear.Backward(dhs, xDrop, loraA, dxd, dA, [], n, inDim, rank, precision);
                 Dropout.Backward(dxd, dx, dropout, seed);
             }
             finally { Gemm.Return(dxDrop); }
-            Linear.Backward(dy, default, weight, dx, [], [], n, inDim, outDim);
+            Linear.Backward(dy, default, weight, dx, [], [], n, inDim, outDim, precision);
         }
         finally { Gemm.Return(dh); Gemm.Return(scaledDy); }
     }

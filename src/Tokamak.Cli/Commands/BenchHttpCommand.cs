@@ -82,16 +82,18 @@ internal static class BenchHttpCommand
                 itl_ms_p50 = Math.Round(Pct(itl, 0.50), 1),
                 itl_ms_p99 = Math.Round(Pct(itl, 0.99), 1),
                 wall_s = Math.Round(wall, 2),
+                completed = results.Count(x => x.Completed),
+                failed = results.Count(x => !x.Completed),
             };
             if (r.GetValue(format) == "json") Console.WriteLine(JsonSerializer.Serialize(report));
             else
-                Console.WriteLine($"{n} requests × {g} tokens at concurrency {c}: {report.throughput_tok_s:F1} tok/s; TTFT p50 {report.ttft_ms_p50:F0} ms p99 {report.ttft_ms_p99:F0} ms; ITL p50 {report.itl_ms_p50:F1} ms p99 {report.itl_ms_p99:F1} ms");
+                Console.WriteLine($"{n} requests × {g} tokens at concurrency {c}: {report.throughput_tok_s:F1} tok/s; TTFT p50 {report.ttft_ms_p50:F0} ms p99 {report.ttft_ms_p99:F0} ms; ITL p50 {report.itl_ms_p50:F1} ms p99 {report.itl_ms_p99:F1} ms; {report.failed} failed");
             return 0;
         });
         return cmd;
     }
 
-    private sealed record Sample(double TtftMs, List<double> GapsMs, int Tokens);
+    private sealed record Sample(double TtftMs, List<double> GapsMs, int Tokens, bool Completed);
 
     private static int Token(ref Xoshiro256 rng, int vocab) => (int)(rng.NextUInt64() % (ulong)vocab);
 
@@ -115,20 +117,24 @@ internal static class BenchHttpCommand
         double ttft = double.NaN;
         long last = 0;
         var gaps = new List<double>();
-        int tokens = 0;
+        int tokens = -1, chunks = 0;
+        bool done = false;
         while (await reader.ReadLineAsync(ct) is { } line)
         {
-            if (!line.StartsWith("data: ", StringComparison.Ordinal) || line == "data: [DONE]") continue;
+            if (line == "data: [DONE]") done = true;
+            if (!line.StartsWith("data: ", StringComparison.Ordinal) || done) continue;
             using var chunk = JsonDocument.Parse(line.AsMemory(6));
             if (chunk.RootElement.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
                 tokens = usage.GetProperty("completion_tokens").GetInt32();
             if (!chunk.RootElement.TryGetProperty("choices", out var choices) || choices.GetArrayLength() == 0) continue;
             long now = Stopwatch.GetTimestamp();
+            chunks++;
             if (double.IsNaN(ttft)) ttft = Stopwatch.GetElapsedTime(start, now).TotalMilliseconds;
             else gaps.Add(Stopwatch.GetElapsedTime(last, now).TotalMilliseconds);
             last = now;
         }
-        return new Sample(ttft, gaps, tokens);
+        // Usage is authoritative; without it (a stream cut short) count content chunks.
+        return new Sample(ttft, gaps, tokens >= 0 ? tokens : chunks, done);
     }
 
     private static double Pct(List<double> sorted, double q) =>

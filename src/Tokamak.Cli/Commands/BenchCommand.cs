@@ -26,6 +26,7 @@ internal static class BenchCommand
         cmd.Add(repeats);
         cmd.Add(o.Format);
         cmd.Add(o.Profile);
+        cmd.Add(BenchServeCommand.Create());
         cmd.SetAction(r =>
         {
             string format = o.OutputFormat(r);

@@ -41,6 +41,10 @@ public sealed record EngineMetrics
     public int ActiveRequests { get; init; }
     /// <summary>Prompt tokens served from the prefix cache / prompt tokens looked up (the prefix-cache hit rate, 0..1).</summary>
     public double PrefixCacheHitRatio { get; init; }
+    /// <summary>Prompt tokens looked up in the prefix cache so far (every admission, readmissions after preemption included).</summary>
+    public long PrefixCacheQueriedTokens { get; init; }
+    /// <summary>Of <see cref="PrefixCacheQueriedTokens"/>, tokens served from the cache.</summary>
+    public long PrefixCacheHitTokens { get; init; }
     /// <summary>Admissions that reused at least one cached block / admissions.</summary>
     public double PrefixCacheRequestHitRatio { get; init; }
     /// <summary>Prompt tokens of all admitted requests.</summary>

@@ -620,6 +620,8 @@ public sealed class LlmEngine : IDisposable
             WaitingSequences = _sched.NumWaiting,
             ActiveRequests = _groups.Count + _staticQueue.Count,
             PrefixCacheHitRatio = pc.HitRatio,
+            PrefixCacheQueriedTokens = pc.QueriedTokens,
+            PrefixCacheHitTokens = pc.HitTokens,
             PrefixCacheRequestHitRatio = pc.Queries == 0 ? 0 : (double)pc.Hits / pc.Queries,
             TotalPromptTokens = _promptTokens,
             TotalGenerationTokens = _generationTokens,

@@ -30,11 +30,12 @@ internal static class BenchServeCommand
         var maxBatched = new Option<int>("--max-batched-tokens") { Description = "Token budget per step", DefaultValueFactory = _ => 512 };
         var kvMb = new Option<int?>("--kv-cache-mb") { Description = "KV cache size (default: what the concurrency needs, twice over)" };
         var staticTimeout = new Option<int>("--static-timeout-ms") { Description = "Static batching: longest wait for a full batch", DefaultValueFactory = _ => 100 };
+        var genDist = new Option<string>("--gen-dist") { Description = "Output lengths: fixed (all G) or uniform (1 .. 2G−1, mean G)", DefaultValueFactory = _ => "fixed" };
         var warmup = new Option<int>("--warmup") { Description = "Requests run first and not measured (JIT, caches)", DefaultValueFactory = _ => 1 };
 
         var cmd = new Command("serve", "Serving benchmark: throughput, TTFT and inter-token latency, KV utilization and waste of the engine under concurrent requests");
         o.AddModel(cmd);
-        foreach (Option x in new Option[] { requests, concurrency, promptTokens, genTokens, sharedPrefix, batching, noPrefixCache, blockSize, maxBatched, kvMb, staticTimeout, warmup })
+        foreach (Option x in new Option[] { requests, concurrency, promptTokens, genTokens, sharedPrefix, batching, genDist, noPrefixCache, blockSize, maxBatched, kvMb, staticTimeout, warmup })
             cmd.Add(x);
         cmd.Add(o.Format);
         cmd.SetAction(r =>
@@ -43,6 +44,8 @@ internal static class BenchServeCommand
             int n = r.GetValue(requests), c = r.GetValue(concurrency), np = r.GetValue(promptTokens), ng = r.GetValue(genTokens);
             int shared = r.GetValue(sharedPrefix), bs = r.GetValue(blockSize), budget = r.GetValue(maxBatched), warm = r.GetValue(warmup);
             string mode = r.GetValue(batching) ?? "continuous";
+            string dist = r.GetValue(genDist) ?? "fixed";
+            if (dist is not ("fixed" or "uniform")) throw new CliException($"--gen-dist must be fixed or uniform, got '{dist}'");
             if (n < 1 || c < 1 || np < 1 || ng < 1) throw new CliException("--requests, --concurrency, --prompt-tokens and --gen-tokens must be positive");
             if (shared < 0 || shared > np) throw new CliException($"--shared-prefix must be between 0 and --prompt-tokens ({np}), got {shared}");
             if (warm < 0) throw new CliException($"--warmup must not be negative, got {warm}");
@@ -54,11 +57,12 @@ internal static class BenchServeCommand
             };
 
             using var m = o.Load(r, quiet: format == "json");
-            if (np + ng > m.Config.MaxPositions) throw new CliException($"{np} + {ng} tokens exceed the model's context length {m.Config.MaxPositions}");
+            int maxGen = dist == "uniform" ? 2 * ng - 1 : ng;
+            if (np + maxGen > m.Config.MaxPositions) throw new CliException($"{np} + {ng} tokens exceed the model's context length {m.Config.MaxPositions}");
             var spec = new KvCacheSpec(m.Config.Layers, m.Config.KvHeads, m.Config.HeadDim, bs);
             long kvBytes = r.GetValue(kvMb) is { } mb
                 ? (long)mb * 1024 * 1024
-                : 2L * c * spec.BlocksForTokens(np + ng) * spec.BytesPerBlock + (long)spec.BlocksForTokens(shared) * spec.BytesPerBlock;
+                : 2L * c * spec.BlocksForTokens(np + maxGen) * spec.BytesPerBlock + (long)spec.BlocksForTokens(shared) * spec.BytesPerBlock;
             var options = new EngineOptions
             {
                 KvCacheBytes = kvBytes,
@@ -69,7 +73,7 @@ internal static class BenchServeCommand
                 Batching = batchingMode,
                 StaticBatchSize = c,
                 StaticBatchTimeout = TimeSpan.FromMilliseconds(r.GetValue(staticTimeout)),
-                MaxModelLength = np + ng + 1,
+                MaxModelLength = np + maxGen + 1,
             };
             using var engine = new LlmEngine(m.Config, m.Weights.Weights, m.Tokenizer, options);
 
@@ -80,9 +84,10 @@ internal static class BenchServeCommand
             int[] prefix = Enumerable.Range(0, shared).Select(_ => RandomToken()).ToArray();
             int[][] prompts = Enumerable.Range(0, warm + n).Select(_ => prefix.Concat(Enumerable.Range(0, np - shared).Select(_ => RandomToken())).ToArray()).ToArray();
             var sampling = new SamplingParams { Temperature = 0, MaxTokens = ng, IgnoreEos = true };
+            var lengths = Enumerable.Range(0, warm + n).Select(_ => dist == "uniform" ? 1 + (int)(rng.NextUInt64() % (ulong)maxGen) : ng).ToArray();
 
             if (format != "json") Console.Error.WriteLine($"tokamak: {engine.NumKvBlocks} KV blocks of {bs}; warming up with {warm} request(s)");
-            for (int i = 0; i < warm; i++) RunOne(engine, $"warm{i}", prompts[i], sampling).GetAwaiter().GetResult();
+            for (int i = 0; i < warm; i++) RunOne(engine, $"warm{i}", prompts[i], sampling with { MaxTokens = lengths[i] }).GetAwaiter().GetResult();
 
             var before = engine.Metrics;
             var timings = new RequestTiming[n];
@@ -91,7 +96,7 @@ internal static class BenchServeCommand
             var clients = Enumerable.Range(0, c).Select(_ => Task.Run(async () =>
             {
                 for (int i = Interlocked.Increment(ref next); i < n; i = Interlocked.Increment(ref next))
-                    timings[i] = await RunOne(engine, $"r{i}", prompts[warm + i], sampling);
+                    timings[i] = await RunOne(engine, $"r{i}", prompts[warm + i], sampling with { MaxTokens = lengths[warm + i] });
             })).ToArray();
             var peak = before;
             while (!Task.WaitAll(clients, 20))
@@ -117,6 +122,7 @@ internal static class BenchServeCommand
                 concurrency = c,
                 prompt_tokens = np,
                 gen_tokens = ng,
+                gen_dist = dist,
                 shared_prefix = shared,
                 batching = mode,
                 prefix_cache = options.EnablePrefixCaching,
@@ -141,7 +147,7 @@ internal static class BenchServeCommand
             if (format == "json") Console.WriteLine(JsonSerializer.Serialize(result));
             else
             {
-                Console.WriteLine($"{mode} batching, {n} requests × ({np} prompt{(shared > 0 ? $", {shared} shared" : "")} + {ng} generated), concurrency {c}, prefix cache {(options.EnablePrefixCaching ? "on" : "off")}");
+                Console.WriteLine($"{mode} batching, {n} requests × ({np} prompt{(shared > 0 ? $", {shared} shared" : "")} + {(dist == "uniform" ? "~" : "")}{ng} generated), concurrency {c}, prefix cache {(options.EnablePrefixCaching ? "on" : "off")}");
                 Console.WriteLine($"throughput   {result.throughput_gen_tok_s,10:F1} generated tok/s   ({result.throughput_total_tok_s:F1} incl. prompts) in {wall:F2}s");
                 Console.WriteLine($"TTFT         p50 {result.ttft_ms.p50,9:F1} ms   p99 {result.ttft_ms.p99,9:F1} ms");
                 Console.WriteLine($"inter-token  p50 {result.itl_ms.p50,9:F1} ms   p99 {result.itl_ms.p99,9:F1} ms");

@@ -16,6 +16,9 @@ namespace Tokamak.Engine;
 /// thread. The engine runs its loop on one dedicated background thread, which alone touches the scheduler, the KV
 /// cache and the model: each iteration takes new submissions and aborts, schedules one step, runs all its tokens
 /// through the model in one batched forward, samples, and streams events to each request's channel.</para>
+/// <para>With <see cref="EngineOptions.Batching"/> = <see cref="BatchingMode.Static"/> the loop instead admits a whole
+/// batch at a time and nothing else until it has finished (the baseline continuous batching is measured against).
+/// <see cref="Metrics"/> carries the serving counters (requests, KV blocks, utilization and waste, prefix hits, rates).</para>
 /// <para>Under greedy decoding a request's tokens do not depend on what else is batched with it, on preemption or
 /// on prefix-cache hits (up to float rounding of the batched kernels).</para>
 /// </summary>

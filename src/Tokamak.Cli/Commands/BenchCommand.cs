@@ -27,6 +27,7 @@ internal static class BenchCommand
         cmd.Add(o.Format);
         cmd.Add(o.Profile);
         cmd.Add(BenchHttpCommand.Create());
+        cmd.Add(BenchServeCommand.Create());
         cmd.SetAction(r =>
         {
             string format = o.OutputFormat(r);

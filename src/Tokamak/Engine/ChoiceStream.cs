@@ -12,12 +12,14 @@ internal sealed class ChoiceStream
 {
     private readonly StreamingDetokenizer _detok;
     private readonly StopStringMatcher _stops;
+    private readonly int _tokenizerVocab; // models often have more embedding rows than the tokenizer has tokens
 
     public ChoiceStream(int index, Tokenizer tokenizer, bool skipSpecial, IReadOnlyList<string> stops, Sampler? sampler)
     {
         Index = index;
         _detok = new StreamingDetokenizer(tokenizer, skipSpecial);
         _stops = new StopStringMatcher(stops);
+        _tokenizerVocab = tokenizer.VocabSize;
         Sampler = sampler;
     }
 
@@ -54,7 +56,8 @@ internal sealed class ChoiceStream
         }
         else
         {
-            text = _stops.Push(_detok.Next(token));
+            // An id past the tokenizer (padding rows of the embedding) has no text; it must not fail the engine.
+            text = _stops.Push(token < _tokenizerVocab ? _detok.Next(token) : "");
             if (_stops.Stopped)
             {
                 stopHit = finish is null;

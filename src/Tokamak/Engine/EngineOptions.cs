@@ -14,7 +14,10 @@ public sealed record EngineOptions
     /// <summary>Token slots per KV block (vLLM default 16).</summary>
     public int BlockSize { get; init; } = 16;
 
-    /// <summary>Most sequences scheduled together (vLLM max_num_seqs). Parallel-sampling and beam forks may exceed it.</summary>
+    /// <summary>
+    /// Most sequences running together (vLLM max_num_seqs). A request with n choices or beam width w takes n or w of
+    /// them from its admission until it finishes, so n and the beam width may not exceed it.
+    /// </summary>
     public int MaxNumSeqs { get; init; } = 64;
 
     /// <summary>Most tokens computed in one step across all sequences (vLLM max_num_batched_tokens).</summary>
@@ -35,6 +38,15 @@ public sealed record EngineOptions
     /// <summary>Admission/preemption order: FCFS or by <see cref="EngineRequest.Priority"/>.</summary>
     public SchedulingPolicy Policy { get; init; } = SchedulingPolicy.Fcfs;
 
+    /// <summary>Continuous (default) or static batching.</summary>
+    public BatchingMode Batching { get; init; } = BatchingMode.Continuous;
+
+    /// <summary>Static batching: requests per batch (at most <see cref="MaxNumSeqs"/> in static mode).</summary>
+    public int StaticBatchSize { get; init; } = 8;
+
+    /// <summary>Static batching: longest wait for a batch to fill after its first request arrived.</summary>
+    public TimeSpan StaticBatchTimeout { get; init; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Leave special tokens (BOS/EOS, chat markers) out of the streamed text.</summary>
     public bool SkipSpecialTokens { get; init; } = true;
 
@@ -49,6 +61,10 @@ public sealed record EngineOptions
         if (MaxBatchedTokens < MaxNumSeqs)
             throw new ArgumentException($"max batched tokens ({MaxBatchedTokens}) must be at least max num seqs ({MaxNumSeqs})");
         if (LongPrefillTokenThreshold < 0) throw new ArgumentException($"long prefill token threshold must not be negative, got {LongPrefillTokenThreshold}");
+        if (!Enum.IsDefined(Batching)) throw new ArgumentException($"unknown batching mode {Batching}");
+        if (StaticBatchSize < 1 || (Batching == BatchingMode.Static && StaticBatchSize > MaxNumSeqs))
+            throw new ArgumentException($"static batch size must be between 1 and max num seqs ({MaxNumSeqs}), got {StaticBatchSize}");
+        if (StaticBatchTimeout < TimeSpan.Zero) throw new ArgumentException($"static batch timeout must not be negative, got {StaticBatchTimeout}");
         if (MaxModelLength is < 2) throw new ArgumentException($"max model length must be at least 2, got {MaxModelLength}");
     }
 }

@@ -16,6 +16,9 @@ namespace Tokamak.Engine;
 /// thread. The engine runs its loop on one dedicated background thread, which alone touches the scheduler, the KV
 /// cache and the model: each iteration takes new submissions and aborts, schedules one step, runs all its tokens
 /// through the model in one batched forward, samples, and streams events to each request's channel.</para>
+/// <para>With <see cref="EngineOptions.Batching"/> = <see cref="BatchingMode.Static"/> the loop instead admits a whole
+/// batch at a time and nothing else until it has finished (the baseline continuous batching is measured against).
+/// <see cref="Metrics"/> carries the serving counters (requests, KV blocks, utilization and waste, prefix hits, rates).</para>
 /// <para>Under greedy decoding a request's tokens do not depend on what else is batched with it, on preemption or
 /// on prefix-cache hits (up to float rounding of the batched kernels).</para>
 /// </summary>
@@ -37,6 +40,9 @@ public sealed class LlmEngine : IDisposable
     private readonly List<RequestGroup> _groups = [];
     private readonly List<RequestGroup> _forkPending = [];
     private readonly List<RequestGroup> _completed = [];
+    private readonly List<RequestGroup> _staticQueue = [];  // static batching: submitted, not yet admitted (arrival order)
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    private readonly RateMeter _genRate = new(2.0), _promptRate = new(2.0);
     private readonly AutoResetEvent _wake = new(false);
     private readonly Thread _thread;
     private readonly float[] _raw;   // [vocab] raw logits kept for logprobs (sampling edits its input)
@@ -45,6 +51,8 @@ public sealed class LlmEngine : IDisposable
     private int[] _rows = new int[64];
     private long _nextId;
     private long _promptTokens, _generationTokens, _computedTokens, _steps;
+    private double _allocatedSlotSteps, _unfilledSlotSteps;
+    private int _publishStamp;
     private EngineMetrics _metrics = new();
     private volatile bool _stopping;
     private volatile Exception? _fault;
@@ -99,7 +107,7 @@ public sealed class LlmEngine : IDisposable
         _work = new float[config.VocabSize];
         KvCacheSpec = spec;
         NumKvBlocks = blocks;
-        Publish();
+        Publish(afterStep: false);
         _thread = new Thread(Run) { IsBackground = true, Name = "tokamak-engine" };
         _thread.Start();
     }
@@ -115,6 +123,13 @@ public sealed class LlmEngine : IDisposable
 
     /// <summary>The options the engine runs with.</summary>
     public EngineOptions Options => _options;
+
+    /// <summary>
+    /// Test and debug hook, called on the engine thread after every scheduling step (also empty ones) once its results
+    /// are applied and <see cref="Metrics"/> is published: the scheduler (e.g. for <see cref="Scheduler.Audit"/>), the
+    /// step, and the metrics just published. Set it before submitting requests.
+    /// </summary>
+    internal Action<Scheduler, SchedulerStep, EngineMetrics>? StepObserver { get; set; }
 
     /// <summary>Latest counters, published by the engine thread after every step (a finished request's blocks are reflected by the time its output stream completes).</summary>
     public EngineMetrics Metrics => Volatile.Read(ref _metrics);
@@ -146,7 +161,7 @@ public sealed class LlmEngine : IDisposable
             }
             choices[i] = new ChoiceStream(i, _tokenizer, _options.SkipSpecialTokens, p.Stop, sampler);
         }
-        var group = new RequestGroup(request, choices);
+        var group = new RequestGroup(request, choices) { ArrivalTicks = _clock.ElapsedTicks };
         if (!_live.TryAdd(request.RequestId, group))
             throw new ArgumentException($"request id '{request.RequestId}' is already in use");
         var handle = new EngineRequestHandle(request.RequestId, group.Channel.Reader, group.Done.Task, id => Abort(id));
@@ -201,6 +216,9 @@ public sealed class LlmEngine : IDisposable
             if (r.N > r.BeamWidth) throw new ArgumentException($"n ({r.N}) must not exceed the beam width ({r.BeamWidth})");
             if (!float.IsFinite(r.LengthPenalty)) throw new ArgumentException($"length penalty must be finite, got {r.LengthPenalty}");
         }
+        int width = r.UseBeamSearch ? r.BeamWidth : r.N;
+        if (width > _options.MaxNumSeqs)
+            throw new ArgumentException($"request '{r.RequestId}' needs {width} sequences ({(r.UseBeamSearch ? "beam width" : "n")}); max num seqs is {_options.MaxNumSeqs}");
     }
 
     private void Run()
@@ -213,37 +231,42 @@ public sealed class LlmEngine : IDisposable
                 DrainAborts();
                 if (!_sched.HasUnfinishedRequests)
                 {
-                    Publish();
+                    Publish(afterStep: false);
                     FlushCompleted();
-                    _wake.WaitOne();
+                    if (StaticBatchWait() is { } wait) _wake.WaitOne(wait);
+                    else _wake.WaitOne();
                     continue;
                 }
-                Step();
-                Publish();
+                var step = Step();
+                var metrics = Publish(afterStep: !step.IsEmpty);
+                StepObserver?.Invoke(_sched, step, metrics);
                 FlushCompleted();
             }
             DrainIncoming();
+            foreach (var g in _staticQueue) AbortGroup(g);
+            _staticQueue.Clear();
             foreach (var g in _groups.ToArray()) AbortGroup(g);
-            Publish();
+            Publish(afterStep: false);
             FlushCompleted();
         }
         catch (Exception ex)
         {
             _fault = ex;
             foreach (var g in _groups) Fail(g, ex);
+            foreach (var g in _staticQueue) Fail(g, ex);
             while (_incoming.TryDequeue(out var g)) Fail(g, ex);
             _groups.Clear();
         }
     }
 
-    private void Step()
+    private SchedulerStep Step()
     {
         var step = _sched.Schedule();
         if (step.IsEmpty)
         {
             _sched.OnStepCompleted(step, []);
             if (!UnblockAwaitingBeams()) _wake.WaitOne(1);
-            return;
+            return step;
         }
         var seqs = step.Sequences;
         int n = seqs.Count;
@@ -269,10 +292,11 @@ public sealed class LlmEngine : IDisposable
         for (int i = 0; i < n; i++)
             _sampled[i] = seqs[i].SampleNext ? ChooseToken(seqs[i].Request, _forward.Logits(_rows[i])) : -1;
 
-        foreach (var e in _sched.OnStepCompleted(step, _sampled.AsSpan(0, n)))
-            OnToken(e.Request, e.Token, e.Finish);
+        var events = _sched.OnStepCompleted(step, _sampled.AsSpan(0, n));
+        for (int i = 0; i < events.Count; i++) OnToken(events[i].Request, events[i].Token, events[i].Finish);
         ResolveForks();
         ResolveBeams();
+        return step;
     }
 
     /// <summary>The next token of <paramref name="r"/>, or −1 to defer it (beam search, parallel-sampling fork).</summary>
@@ -350,8 +374,11 @@ public sealed class LlmEngine : IDisposable
 
     private void ResolveBeams()
     {
-        foreach (var g in _groups.ToArray())
+        // Backwards: finishing a search removes its group from _groups.
+        for (int gi = _groups.Count - 1; gi >= 0; gi--)
         {
+            if (gi >= _groups.Count) continue;
+            var g = _groups[gi];
             if (g.Beams is not { Ready: true } beams) continue;
             var next = beams.Decide();
             if (next is null)
@@ -432,39 +459,66 @@ public sealed class LlmEngine : IDisposable
 
     private void DrainIncoming()
     {
+        bool isStatic = _options.Batching == BatchingMode.Static;
         while (_incoming.TryDequeue(out var g))
         {
-            var req = g.Request;
-            var p = req.Sampling;
-            int[] prompt = [.. req.PromptTokenIds];
-            int maxOut = Math.Min(p.MaxTokens, MaxModelLength - prompt.Length);
-            var stopIds = new HashSet<int>(p.StopTokenIds);
-            if (!p.IgnoreEos) stopIds.UnionWith(_eosIds);
-            // Beams never let the scheduler finish them on a stop token: the beam search decides.
-            var root = new Request(NewId(), prompt, maxOut, req.Priority, req.UseBeamSearch ? [] : stopIds, req.CacheSalt);
-            try
-            {
-                _sched.AddRequest(root);
-            }
-            catch (ArgumentException ex)
-            {
-                Fail(g, ex);
-                continue;
-            }
-            g.Root = root;
-            if (req.UseBeamSearch)
-            {
-                g.Beams = new BeamSearch(req.BeamWidth, req.LengthPenalty, req.EarlyStopping, maxOut, p.MinTokens, stopIds);
-                g.Beams.Live.Add(new BeamSearch.Beam(root, 0));
-                _owners[root] = (g, null);
-            }
-            else
-            {
-                g.Choices[0].Request = root;
-                _owners[root] = (g, g.Choices[0]);
-            }
-            _groups.Add(g);
+            if (isStatic) _staticQueue.Add(g);
+            else Admit(g);
         }
+        if (isStatic) AdmitStaticBatch();
+    }
+
+    /// <summary>Static batching: when the previous batch has finished and a batch is full or its wait has timed out, admit it.</summary>
+    private void AdmitStaticBatch()
+    {
+        if (_staticQueue.Count == 0 || _groups.Count > 0 || _sched.HasUnfinishedRequests) return;
+        if (_staticQueue.Count < _options.StaticBatchSize && StaticBatchWait() is > 0) return;
+        int n = Math.Min(_options.StaticBatchSize, _staticQueue.Count);
+        for (int i = 0; i < n; i++) Admit(_staticQueue[i]);
+        _staticQueue.RemoveRange(0, n);
+    }
+
+    /// <summary>Milliseconds until the queued static batch times out (0 when due), or null when nothing is queued.</summary>
+    private int? StaticBatchWait()
+    {
+        if (_staticQueue.Count == 0) return null;
+        double waited = (_clock.ElapsedTicks - _staticQueue[0].ArrivalTicks) * 1000.0 / System.Diagnostics.Stopwatch.Frequency;
+        return (int)Math.Ceiling(Math.Max(0, _options.StaticBatchTimeout.TotalMilliseconds - waited));
+    }
+
+    private void Admit(RequestGroup g)
+    {
+        var req = g.Request;
+        var p = req.Sampling;
+        int[] prompt = [.. req.PromptTokenIds];
+        int maxOut = Math.Min(p.MaxTokens, MaxModelLength - prompt.Length);
+        var stopIds = new HashSet<int>(p.StopTokenIds);
+        if (!p.IgnoreEos) stopIds.UnionWith(_eosIds);
+        // Beams never let the scheduler finish them on a stop token: the beam search decides.
+        var root = new Request(NewId(), prompt, maxOut, req.Priority, req.UseBeamSearch ? [] : stopIds, req.CacheSalt,
+            maxSequences: req.UseBeamSearch ? req.BeamWidth : req.N);
+        try
+        {
+            _sched.AddRequest(root);
+        }
+        catch (ArgumentException ex)
+        {
+            Fail(g, ex);
+            return;
+        }
+        g.Root = root;
+        if (req.UseBeamSearch)
+        {
+            g.Beams = new BeamSearch(req.BeamWidth, req.LengthPenalty, req.EarlyStopping, maxOut, p.MinTokens, stopIds);
+            g.Beams.Live.Add(new BeamSearch.Beam(root, 0));
+            _owners[root] = (g, null);
+        }
+        else
+        {
+            g.Choices[0].Request = root;
+            _owners[root] = (g, g.Choices[0]);
+        }
+        _groups.Add(g);
     }
 
     private void DrainAborts()
@@ -472,6 +526,11 @@ public sealed class LlmEngine : IDisposable
         while (_aborts.TryDequeue(out var id))
         {
             var g = _groups.Find(x => x.Id == id);
+            if (g is null && _staticQueue.FindIndex(x => x.Id == id) is var q and >= 0)
+            {
+                g = _staticQueue[q];
+                _staticQueue.RemoveAt(q);
+            }
             if (g is not null) AbortGroup(g);
         }
     }
@@ -525,26 +584,60 @@ public sealed class LlmEngine : IDisposable
         g.Done.TrySetException(ex);
     }
 
-    private void Publish()
+    /// <summary>Publishes a new metrics snapshot; <paramref name="afterStep"/> adds this state to the step-summed KV counters.</summary>
+    private EngineMetrics Publish(bool afterStep)
     {
         var kv = _sched.KvCache;
         var stats = kv.Blocks.Stats;
-        Volatile.Write(ref _metrics, new EngineMetrics
+        double unfilled = kv.UnfilledSlots();
+        if (afterStep)
+        {
+            _allocatedSlotSteps += (double)stats.Used * kv.BlockSize;
+            _unfilledSlotSteps += unfilled;
+        }
+        // Requests with a running sequence, counted once each via a per-publish stamp (no allocation).
+        int running = 0;
+        _publishStamp++;
+        foreach (var r in _sched.Running)
+            if (_owners.TryGetValue(r, out var o) && o.Group.Stamp != _publishStamp)
+            {
+                o.Group.Stamp = _publishStamp;
+                running++;
+            }
+        double now = _clock.Elapsed.TotalSeconds;
+        var pc = kv.PrefixCache;
+        var m = new EngineMetrics
         {
             KvBlocksTotal = stats.Capacity,
             KvBlocksUsed = stats.Used,
             KvBlocksFree = stats.Free,
             KvBlocksCached = stats.Cached,
+            KvBlockSize = kv.BlockSize,
+            KvUnfilledSlots = unfilled,
+            KvAllocatedSlotSteps = _allocatedSlotSteps,
+            KvUnfilledSlotSteps = _unfilledSlotSteps,
+            RunningRequests = running,
+            WaitingRequests = _groups.Count - running + _staticQueue.Count,
+            PreemptedSequences = _sched.NumPreempted,
             RunningSequences = _sched.NumRunning,
             WaitingSequences = _sched.NumWaiting,
-            ActiveRequests = _groups.Count,
-            PrefixCacheHitRatio = kv.PrefixCache.HitRatio,
+            ActiveRequests = _groups.Count + _staticQueue.Count,
+            PrefixCacheHitRatio = pc.HitRatio,
+            PrefixCacheQueriedTokens = pc.QueriedTokens,
+            PrefixCacheHitTokens = pc.HitTokens,
+            PrefixCacheRequestHitRatio = pc.Queries == 0 ? 0 : (double)pc.Hits / pc.Queries,
             TotalPromptTokens = _promptTokens,
             TotalGenerationTokens = _generationTokens,
             TotalComputedTokens = _computedTokens,
+            TotalPrefillTokens = _sched.TotalPrefillTokens,
             Preemptions = _sched.TotalPreemptions,
             Steps = _steps,
-        });
+            UptimeSeconds = now,
+            GenerationTokensPerSecond = _genRate.Update(now, _generationTokens),
+            PromptTokensPerSecond = _promptRate.Update(now, _promptTokens),
+        };
+        Volatile.Write(ref _metrics, m);
+        return m;
     }
 
     private string NewId() => "s" + (_nextId++).ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -39,6 +39,12 @@ internal sealed class RequestGroup
 
     public int? CachedTokens { get; set; }
 
+    /// <summary>Stopwatch ticks at submission (static batching's wait).</summary>
+    public long ArrivalTicks { get; init; }
+
+    /// <summary>Scratch mark used by the engine thread to count each group once.</summary>
+    public int Stamp { get; set; }
+
     public bool Completed { get; set; }
 
     public bool AllChoicesFinished => Array.TrueForAll(Choices, c => c.Finished);

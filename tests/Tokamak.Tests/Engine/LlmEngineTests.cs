@@ -8,7 +8,7 @@ namespace Tokamak.Tests.Engine;
 /// <summary>End-to-end engine behaviour on tinystories-656k against single-sequence references.</summary>
 public class LlmEngineTests
 {
-    private static readonly string[] Prompts =
+    internal static readonly string[] Prompts =
     [
         "Once upon a time, there was a little girl named Lily.",
         "The dog ran",

@@ -152,6 +152,44 @@ public sealed class KvCacheManager
         if (_sequences.Remove(sequenceId, out var s)) s.Table.Release(Blocks);
     }
 
+    /// <summary>
+    /// Token slots allocated but not yet holding K/V: the unused tail of each sequence's last block (internal
+    /// fragmentation; every other block of a table is full). A partly filled last block shared by k forks has the same
+    /// fill in each of them, so each counts 1/k of its tail and the block is counted once. Allocation-free.
+    /// </summary>
+    public double UnfilledSlots()
+    {
+        double unfilled = 0;
+        foreach (var s in _sequences.Values)
+        {
+            var t = s.Table;
+            if (t.Count == 0) continue;
+            int tail = t.Count * BlockSize - t.NumTokens;
+            if (tail > 0) unfilled += (double)tail / Blocks.RefCount(t[t.Count - 1]);
+        }
+        return unfilled;
+    }
+
+    /// <summary>
+    /// Checks that the pool is consistent (<see cref="BlockPool.Audit"/>) and that every block's reference count
+    /// equals the number of block tables holding it: no block is in use without an owner, none is held without a
+    /// reference. Throws <see cref="InvalidOperationException"/> naming the first mismatch. For tests; allocates.
+    /// </summary>
+    public void Audit()
+    {
+        Blocks.Audit();
+        var holders = new int[Blocks.Capacity];
+        foreach (var s in _sequences.Values)
+        {
+            if (s.Table.NumTokens > s.Table.Count * BlockSize || s.Table.NumTokens <= (s.Table.Count - 1) * BlockSize)
+                throw new InvalidOperationException($"a block table covers {s.Table.NumTokens} tokens with {s.Table.Count} blocks of {BlockSize}");
+            foreach (int b in s.Table.Blocks) holders[b]++;
+        }
+        for (int b = 0; b < holders.Length; b++)
+            if (holders[b] != Blocks.RefCount(b))
+                throw new InvalidOperationException($"block {b} has ref count {Blocks.RefCount(b)} but {holders[b]} block tables hold it");
+    }
+
     private SequenceKv Get(long id) =>
         _sequences.TryGetValue(id, out var s) ? s : throw new KeyNotFoundException($"sequence {id} has no KV blocks");
 

@@ -13,13 +13,18 @@ public sealed class Request
     private readonly int[] _tokens; // [prompt + maxTokens], filled up to NumTokens; fixed so step slices stay valid
     private readonly HashSet<int> _eos;
 
-    /// <summary>Creates a request. Lower <paramref name="priority"/> values are served first (as in vLLM).</summary>
+    /// <summary>
+    /// Creates a request. Lower <paramref name="priority"/> values are served first (as in vLLM).
+    /// <paramref name="maxSequences"/> is how many sequences it may fork into (n choices or the beam width); the
+    /// scheduler reserves that many of <see cref="SchedulerConfig.MaxNumSeqs"/> while any of them runs.
+    /// </summary>
     public Request(string id, ReadOnlySpan<int> promptTokens, int maxTokens, int priority = 0,
-        IEnumerable<int>? eosTokenIds = null, string? cacheSalt = null, int? loraId = null)
+        IEnumerable<int>? eosTokenIds = null, string? cacheSalt = null, int? loraId = null, int maxSequences = 1)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         if (promptTokens.IsEmpty) throw new ArgumentException($"request '{id}' has an empty prompt");
         if (maxTokens < 1) throw new ArgumentException($"request '{id}' must allow at least one output token, got max tokens {maxTokens}");
+        if (maxSequences < 1) throw new ArgumentException($"request '{id}' must allow at least one sequence, got {maxSequences}");
         Id = id;
         PromptLength = promptTokens.Length;
         MaxTokens = maxTokens;
@@ -31,6 +36,7 @@ public sealed class Request
         CacheSalt = cacheSalt;
         LoraId = loraId;
         Seed = BlockHash.Seed(cacheSalt, loraId);
+        Group = new SequenceGroup(maxSequences);
     }
 
     /// <summary>Caller's id (unique among live requests).</summary>
@@ -53,6 +59,12 @@ public sealed class Request
 
     /// <summary>Root of this request's prefix-cache hash chain.</summary>
     public BlockHash Seed { get; }
+
+    /// <summary>Sequences this request and its forks may run at once (n or the beam width).</summary>
+    public int MaxSequences => Group.Width;
+
+    /// <summary>The fork family this request belongs to (shared with its forks).</summary>
+    internal SequenceGroup Group { get; private set; }
 
     /// <summary>Current state.</summary>
     public RequestState State { get; internal set; } = RequestState.Waiting;
@@ -97,7 +109,7 @@ public sealed class Request
     /// <summary>A new request with this one's prompt, limits, cache namespace and outputs so far, under <paramref name="id"/>.</summary>
     internal Request CloneAs(string id)
     {
-        var child = new Request(id, PromptTokens, MaxTokens, Priority, _eos, CacheSalt, LoraId);
+        var child = new Request(id, PromptTokens, MaxTokens, Priority, _eos, CacheSalt, LoraId) { Group = Group };
         foreach (int t in OutputTokens) child.AppendOutput(t);
         return child;
     }

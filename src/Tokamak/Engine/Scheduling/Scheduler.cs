@@ -28,6 +28,10 @@ public sealed class Scheduler
     private readonly SortedSet<Request> _waiting;                 // admission order per policy
     private readonly Dictionary<string, Request> _live = new();
     private readonly List<int> _hitScratch = [];
+    private readonly List<Request> _snapshot = [];                // running requests at the start of Schedule
+    private readonly List<TokenEvent> _events = [];               // reused by OnStepCompleted
+    private int _reservedSeqs;                                    // Σ Width over groups with a running member
+    private int _numPreempted;                                    // waiting requests in state Preempted
     private long _arrivals;
     private long _steps;
     private SchedulerStep? _pending;
@@ -62,6 +66,25 @@ public sealed class Scheduler
     /// <summary>Requests queued (new or preempted).</summary>
     public int NumWaiting => _waiting.Count;
 
+    /// <summary>Of <see cref="NumWaiting"/>, requests that were preempted and wait to recompute.</summary>
+    public int NumPreempted => _numPreempted;
+
+    /// <summary>
+    /// Sequence slots of <see cref="SchedulerConfig.MaxNumSeqs"/> held: each fork family (<see cref="Request.MaxSequences"/>)
+    /// with a running member holds its full width. Never exceeds MaxNumSeqs, and <see cref="NumRunning"/> never exceeds it
+    /// while a step is scheduled.
+    /// </summary>
+    public int ReservedSequenceSlots => _reservedSeqs;
+
+    /// <summary>Running requests in admission order (valid until the scheduler next changes).</summary>
+    public IReadOnlyList<Request> Running => _running;
+
+    /// <summary>Prompt and recompute tokens scheduled so far (every scheduled token that is not a one-token decode).</summary>
+    public long TotalPrefillTokens { get; private set; }
+
+    /// <summary>One-token decodes scheduled so far.</summary>
+    public long TotalDecodeTokens { get; private set; }
+
     /// <summary>Preemptions so far.</summary>
     public long TotalPreemptions { get; private set; }
 
@@ -76,6 +99,8 @@ public sealed class Scheduler
         if (_live.ContainsKey(request.Id)) throw new ArgumentException($"request id '{request.Id}' is already in use");
         if (request.PromptLength >= MaxModelLength)
             throw new ArgumentException($"prompt of request '{request.Id}' has {request.PromptLength} tokens; the limit is {MaxModelLength - 1} (max model length {MaxModelLength})");
+        if (request.MaxSequences > Config.MaxNumSeqs)
+            throw new ArgumentException($"request '{request.Id}' may run {request.MaxSequences} sequences at once; max num seqs is {Config.MaxNumSeqs}");
         request.ArrivalOrder = _arrivals++;
         _live.Add(request.Id, request);
         _waiting.Add(request);
@@ -104,7 +129,8 @@ public sealed class Scheduler
         //     them; Config.Validate guarantees MaxBatchedTokens ≥ MaxNumSeqs, so they always fit the budget.
         //  2. Running requests still mid-prompt get the next chunk from what is left of the budget.
         //  3. Waiting requests (preempted ones keep their arrival rank, so they come back first) are admitted in
-        //     policy order while budget, MaxNumSeqs and blocks last: their longest cached prefix counts as
+        //     policy order while budget, sequence slots and blocks last (a fork family takes its full width of
+        //     MaxNumSeqs when its first member starts running): their longest cached prefix counts as
         //     computed, the rest is chunked. An admission that cannot get blocks stops admission (no overtaking,
         //     so FCFS cannot starve a big request), and nothing is admitted in a step that had to preempt.
         //  When a running request cannot get a block, the least important running request (highest priority value,
@@ -112,13 +138,17 @@ public sealed class Scheduler
         //  and it rejoins the queue with its outputs, so greedy decoding resumes with identical tokens.
         if (_pending is not null) throw new InvalidOperationException("the previous step has not been completed; call OnStepCompleted first");
         int budget = Config.MaxBatchedTokens;
-        var scheduled = new List<ScheduledSequence>();
-        var preempted = new List<Request>();
+        // The step keeps its own lists (callers may hold on to steps); nothing else is allocated per step.
+        var scheduled = new List<ScheduledSequence>(_running.Count + 4);
+        List<Request>? preempted = null;
 
         // 1 + 2: running requests. Snapshot because preemption removes entries.
-        foreach (bool decodes in (ReadOnlySpan<bool>)[true, false])
+        _snapshot.Clear();
+        _snapshot.AddRange(_running);
+        for (int pass = 0; pass < 2; pass++)
         {
-            foreach (var r in _running.ToArray())
+            bool decodes = pass == 0;
+            foreach (var r in _snapshot)
             {
                 if (r.State != RequestState.Running) continue; // preempted earlier in this loop
                 int remaining = r.NumTokens - r.NumComputedTokens;
@@ -126,7 +156,7 @@ public sealed class Scheduler
                 int want = Math.Min(remaining, budget);
                 if (!decodes && Config.LongPrefillTokenThreshold > 0) want = Math.Min(want, Config.LongPrefillTokenThreshold);
                 if (want <= 0) continue;
-                int got = ReserveRunning(r, want, scheduled, preempted, ref budget);
+                int got = ReserveRunning(r, want, scheduled, ref preempted, ref budget);
                 if (got == 0) continue;
                 budget -= got;
                 scheduled.Add(Describe(r, r.NumComputedTokens, got));
@@ -134,11 +164,12 @@ public sealed class Scheduler
         }
 
         // 3: waiting requests.
-        if (preempted.Count == 0)
+        if (preempted is null)
         {
-            while (_waiting.Count > 0 && budget > 0 && _running.Count < Config.MaxNumSeqs)
+            while (_waiting.Count > 0 && budget > 0)
             {
                 var r = _waiting.Min!;
+                if (_reservedSeqs + SlotsToStart(r) > Config.MaxNumSeqs) break;
                 _hitScratch.Clear();
                 int cached = _kv.FindCachedPrefix(r.AllTokens, r.Seed, _hitScratch);
                 int remaining = r.NumTokens - cached;
@@ -151,17 +182,22 @@ public sealed class Scheduler
                 if (!_kv.TryAllocateSlots(r.ArrivalOrder, r.Seed, hits, want))
                     throw new InvalidOperationException($"KV allocation of {want} tokens for '{r.Id}' failed after the pool reported room");
                 _kv.PrefixCache.Record(r.NumTokens, cached);
-                _waiting.Remove(r);
-                r.State = RequestState.Running;
+                RemoveWaiting(r);
                 r.NumComputedTokens = cached;
                 r.NumCachedTokens = cached;
-                _running.Add(r);
+                StartRunning(r);
                 budget -= want;
                 scheduled.Add(Describe(r, cached, want));
             }
         }
 
-        _pending = new SchedulerStep(_steps++, scheduled, preempted);
+        _snapshot.Clear();
+        _pending = new SchedulerStep(_steps++, scheduled, preempted ?? (IReadOnlyList<Request>)[]);
+        foreach (var q in scheduled)
+        {
+            if (q.IsPrefill) TotalPrefillTokens += q.Count;
+            else TotalDecodeTokens += q.Count;
+        }
         return _pending;
     }
 
@@ -169,7 +205,7 @@ public sealed class Scheduler
     /// Applies a step's results: advances each scheduled request's computed tokens, caches its newly full blocks,
     /// appends the sampled token where <see cref="ScheduledSequence.SampleNext"/> was set, and finishes requests
     /// that hit EOS, their max tokens or the max model length (freeing their blocks at once).
-    /// <paramref name="sampledTokens"/> is aligned with <see cref="SchedulerStep.Sequences"/>; entries for sequences
+    /// The returned list is reused by the next call. <paramref name="sampledTokens"/> is aligned with <see cref="SchedulerStep.Sequences"/>; entries for sequences
     /// that did not sample, or that were aborted since <see cref="Schedule"/>, are ignored. A negative entry for a
     /// sequence that sampled defers its token (<see cref="Request.AwaitingToken"/>): the engine supplies it later with
     /// <see cref="AppendToken"/> or <see cref="Fork"/> (parallel sampling, beam search).
@@ -181,7 +217,8 @@ public sealed class Scheduler
         if (sampledTokens.Length != step.Sequences.Count)
             throw new ArgumentException($"got {sampledTokens.Length} sampled tokens for a step of {step.Sequences.Count} sequences");
         _pending = null;
-        var events = new List<TokenEvent>();
+        var events = _events;
+        events.Clear();
         for (int i = 0; i < step.Sequences.Count; i++)
         {
             var s = step.Sequences[i];
@@ -224,7 +261,8 @@ public sealed class Scheduler
     /// them by reference counts (parallel sampling after prefill, a beam split) and diverges by copy-on-write;
     /// otherwise (the parent was preempted) the child queues to recompute. Returns the child and its finish reason
     /// if <paramref name="token"/> already ends it. Forks may push the running count above
-    /// <see cref="SchedulerConfig.MaxNumSeqs"/>.
+    /// <see cref="SchedulerConfig.MaxNumSeqs"/> only transiently (a beam split before the dropped beams are aborted);
+    /// the family's reservation of <see cref="Request.MaxSequences"/> slots is what admission counts.
     /// </summary>
     public (Request Child, FinishReason? Finish) Fork(Request parent, string childId, int token)
     {
@@ -243,13 +281,12 @@ public sealed class Scheduler
             _kv.Fork(p.ArrivalOrder, child.ArrivalOrder);
             child.NumComputedTokens = p.NumComputedTokens;
             child.NumCachedTokens = p.NumCachedTokens;
-            child.State = RequestState.Running;
-            _running.Add(child);
+            StartRunning(child);
         }
         else
         {
             child.State = RequestState.Preempted;
-            _waiting.Add(child);
+            AddWaiting(child);
         }
         return (child, Append(child, token));
     }
@@ -282,7 +319,7 @@ public sealed class Scheduler
     /// chunk to what fits and preempting less important requests when not even one token fits. Returns the tokens
     /// reserved, 0 when <paramref name="r"/> itself was preempted.
     /// </summary>
-    private int ReserveRunning(Request r, int want, List<ScheduledSequence> scheduled, List<Request> preempted, ref int budget)
+    private int ReserveRunning(Request r, int want, List<ScheduledSequence> scheduled, ref List<Request>? preempted, ref int budget)
     {
         while (true)
         {
@@ -294,14 +331,15 @@ public sealed class Scheduler
                 return fits;
             }
             var victim = PickVictim();
-            int idx = scheduled.FindIndex(s => ReferenceEquals(s.Request, victim));
-            if (idx >= 0)
+            for (int i = 0; i < scheduled.Count; i++)
             {
-                budget += scheduled[idx].Count;
-                scheduled.RemoveAt(idx);
+                if (!ReferenceEquals(scheduled[i].Request, victim)) continue;
+                budget += scheduled[i].Count;
+                scheduled.RemoveAt(i);
+                break;
             }
             Preempt(victim);
-            preempted.Add(victim);
+            (preempted ??= []).Add(victim);
             if (ReferenceEquals(victim, r)) return 0;
         }
     }
@@ -317,22 +355,86 @@ public sealed class Scheduler
     private void Preempt(Request r)
     {
         _kv.Free(r.ArrivalOrder);
-        _running.Remove(r);
+        StopRunning(r);
         r.State = RequestState.Preempted;
         r.NumComputedTokens = 0;
         r.NumPreemptions++;
         TotalPreemptions++;
-        _waiting.Add(r);
+        AddWaiting(r);
     }
 
     private void Finish(Request r, FinishReason reason)
     {
         _kv.Free(r.ArrivalOrder);
-        if (r.State == RequestState.Running) _running.Remove(r);
-        else _waiting.Remove(r);
+        if (r.State == RequestState.Running) StopRunning(r);
+        else RemoveWaiting(r);
         r.State = RequestState.Finished;
         r.FinishReason = reason;
         _live.Remove(r.Id);
+    }
+
+    /// <summary>Sequence slots that admitting <paramref name="r"/> takes: its family's width unless a sibling already runs.</summary>
+    private static int SlotsToStart(Request r) => r.Group.Running > 0 ? 0 : r.Group.Width;
+
+    private void StartRunning(Request r)
+    {
+        r.State = RequestState.Running;
+        _running.Add(r);
+        if (r.Group.Running++ == 0) _reservedSeqs += r.Group.Width;
+    }
+
+    private void StopRunning(Request r)
+    {
+        _running.Remove(r);
+        if (--r.Group.Running == 0) _reservedSeqs -= r.Group.Width;
+    }
+
+    private void AddWaiting(Request r)
+    {
+        _waiting.Add(r);
+        if (r.State == RequestState.Preempted) _numPreempted++;
+    }
+
+    private void RemoveWaiting(Request r)
+    {
+        if (_waiting.Remove(r) && r.State == RequestState.Preempted) _numPreempted--;
+    }
+
+    /// <summary>
+    /// Checks the block accounting against the requests (for tests and debug hooks; allocates): the pool is
+    /// internally consistent, exactly the running requests hold block tables, every block's reference count equals the
+    /// number of tables that hold it (so nothing unreferenced is in use and nothing referenced is free), and the
+    /// sequence-slot reservation matches the running fork families. Throws <see cref="InvalidOperationException"/>
+    /// naming the first violation.
+    /// </summary>
+    public void Audit()
+    {
+        _kv.Audit();
+        if (_kv.SequenceCount != _running.Count)
+            throw new InvalidOperationException($"{_kv.SequenceCount} sequences hold KV blocks but {_running.Count} requests are running");
+        var groups = new Dictionary<SequenceGroup, int>();
+        foreach (var r in _running)
+        {
+            if (r.State != RequestState.Running) throw new InvalidOperationException($"request '{r.Id}' is in the running list in state {r.State}");
+            if (!_kv.Contains(r.ArrivalOrder)) throw new InvalidOperationException($"running request '{r.Id}' has no block table");
+            if (_kv.Table(r.ArrivalOrder).NumTokens < r.NumComputedTokens)
+                throw new InvalidOperationException($"request '{r.Id}' has {r.NumComputedTokens} computed tokens but only {_kv.Table(r.ArrivalOrder).NumTokens} slots");
+            groups[r.Group] = groups.GetValueOrDefault(r.Group) + 1;
+        }
+        int reserved = 0, preempted = 0;
+        foreach (var (g, n) in groups)
+        {
+            if (g.Running != n) throw new InvalidOperationException($"a fork family counts {g.Running} running members, {n} are running");
+            reserved += g.Width;
+        }
+        if (reserved != _reservedSeqs) throw new InvalidOperationException($"{_reservedSeqs} sequence slots are reserved, the running families need {reserved}");
+        if (_pending is null && reserved > Config.MaxNumSeqs) throw new InvalidOperationException($"{reserved} sequence slots reserved exceed max num seqs {Config.MaxNumSeqs}");
+        foreach (var r in _waiting)
+        {
+            if (_kv.Contains(r.ArrivalOrder)) throw new InvalidOperationException($"waiting request '{r.Id}' still holds KV blocks");
+            if (r.State == RequestState.Preempted) preempted++;
+        }
+        if (preempted != _numPreempted) throw new InvalidOperationException($"{preempted} preempted requests wait but the counter says {_numPreempted}");
     }
 
     private ScheduledSequence Describe(Request r, int start, int count) =>

@@ -7,9 +7,10 @@ namespace Tokamak.Engine.Scheduling;
 /// <see cref="StartPosition"/> .. StartPosition + Count − 1, writing their K/V through <see cref="BlockTable"/>
 /// (slots are already reserved) and attending causally to positions 0 .. StartPosition + i. When
 /// <see cref="SampleNext"/> is true the engine samples one token from the last position's logits; otherwise (a
-/// prompt chunk that does not reach the end) no logits are needed.
+/// prompt chunk that does not reach the end) no logits are needed. A value type, so building a step allocates only
+/// the step and its list.
 /// </summary>
-public sealed class ScheduledSequence
+public readonly struct ScheduledSequence
 {
     internal ScheduledSequence(Request request, ReadOnlyMemory<int> tokens, int startPosition, BlockTable table, bool sampleNext, bool isPrefill)
     {
@@ -56,7 +57,7 @@ public sealed class ScheduledSequence
 /// </summary>
 public sealed class SchedulerStep
 {
-    internal SchedulerStep(long index, List<ScheduledSequence> sequences, List<Request> preempted)
+    internal SchedulerStep(long index, List<ScheduledSequence> sequences, IReadOnlyList<Request> preempted)
     {
         Index = index;
         Sequences = sequences;

@@ -67,6 +67,43 @@ public class SchedulerForkTests
     }
 
     [Fact]
+    public void ForkFamiliesReserveTheirWidthSoForksNeverExceedMaxNumSeqs()
+    {
+        var (s, _) = Make(blocks: 32); // MaxNumSeqs 4
+        var a = new Request("a", [1, 2, 3], 8, maxSequences: 3);
+        s.AddRequest(a);
+        s.AddRequest(new Request("b", [4, 5, 6], 8, maxSequences: 2));
+        s.AddRequest(new Request("c", [7, 8], 8));
+        var step = s.Schedule();
+        // a reserves 3 of 4 slots; b needs 2 and FCFS admission stops there (c does not overtake it).
+        Assert.Equal(["a"], step.Sequences.Select(q => q.Request.Id));
+        Assert.Equal(3, s.ReservedSequenceSlots);
+        s.OnStepCompleted(step, [-1]);
+        s.Fork(a, "a1", 5);
+        s.Fork(a, "a2", 6);
+        s.AppendToken(a, 7);
+        s.Audit();
+        var next = s.Schedule();
+        Assert.Equal(3, next.Sequences.Count);
+        Assert.All(next.Sequences, q => Assert.StartsWith("a", q.Request.Id));
+        s.OnStepCompleted(next, [1, 1, 1]);
+        Assert.True(s.NumRunning <= 4);
+        s.Abort("a");
+        s.Abort("a1");
+        Assert.Equal(3, s.ReservedSequenceSlots); // a2 still runs: the family keeps its reservation
+        s.Audit();
+        s.Abort("a2");
+        Assert.Equal(0, s.ReservedSequenceSlots);
+        var after = s.Schedule();
+        Assert.Equal(["b", "c"], after.Sequences.Select(q => q.Request.Id));
+        Assert.Equal(3, s.ReservedSequenceSlots);
+        s.OnStepCompleted(after, [1, 1]);
+        s.Audit();
+        var ex = Assert.Throws<ArgumentException>(() => s.AddRequest(new Request("wide", [1], 4, maxSequences: 5)));
+        Assert.Contains("max num seqs", ex.Message);
+    }
+
+    [Fact]
     public void AppendAndForkRequireADeferredToken()
     {
         var (s, _) = Make();

@@ -17,6 +17,7 @@ internal static class CliApp
             BenchCommand.Create(),
             SynthCommand.Create(),
             PerplexityCommand.Create(),
+            RooflineCommand.Create(),
         };
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -18,6 +18,7 @@ internal static class CliApp
             SynthCommand.Create(),
             PerplexityCommand.Create(),
             RooflineCommand.Create(),
+            GptqCommand.Create(),
         };
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

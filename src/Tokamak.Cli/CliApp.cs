@@ -22,6 +22,8 @@ internal static class CliApp
             QuantizeCommand.Create(),
             CorpusCommand.Create(),
             EvalCommand.Create(),
+            RooflineCommand.Create(),
+            GptqCommand.Create(),
         };
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -1,0 +1,26 @@
+using Tokamak.Models.Architectures;
+using Tokamak.Tensors;
+
+namespace Tokamak.Quantization.Gptq;
+
+/// <summary>A model whose projection weights were requantized in memory; owns their buffers.</summary>
+public sealed class QuantizedModel : IDisposable
+{
+    private readonly List<NativeBuffer> _buffers;
+
+    internal QuantizedModel(LlamaModel model, List<NativeBuffer> buffers)
+    {
+        Model = model;
+        _buffers = buffers;
+    }
+
+    /// <summary>The runnable model (embedding, norms and output head shared with the source).</summary>
+    public LlamaModel Model { get; }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var b in _buffers) b.Dispose();
+        _buffers.Clear();
+    }
+}

@@ -121,6 +121,28 @@ public sealed class DataPreparer
         return new PrepareResult(report, written, tokens, inputBytes, plots);
     }
 
+    /// <summary>
+    /// The first <paramref name="count"/> examples after conversion, filters and augmentation, each with its rendering
+    /// (null when rendering dropped it; pt documents are tokenized whole, without packing). Nothing is written.
+    /// </summary>
+    public IEnumerable<(UnifiedExample Example, TokenizedRecord? Record)> Preview(int count, DataReport? report = null)
+    {
+        report ??= new DataReport();
+        var renderer = _template is null ? null : new ConversationRenderer(_template, _tokenizer, _o.Render);
+        var paraphraser = _o.ParaphraseRatio > 0 ? new InstructionParaphraser(_o.ParaphraseRatio, _o.Seed) : null;
+        foreach (var e in Examples(report, new Clocks(), paraphraser).Take(count))
+        {
+            if (renderer is null)
+            {
+                var ids = _tokenizer.Encode(e.Content ?? ExampleText.Flatten(e), addSpecialTokens: true);
+                var mask = new bool[ids.Length];
+                Array.Fill(mask, true);
+                yield return (e, new TokenizedRecord(ids, mask));
+            }
+            else yield return (e, Render(renderer, e, report));
+        }
+    }
+
     /// <summary>Renders one example for the stage, or returns null after counting why it was dropped.</summary>
     internal TokenizedRecord? Render(ConversationRenderer renderer, UnifiedExample e, DataReport report)
     {

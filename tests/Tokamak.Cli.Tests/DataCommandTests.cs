@@ -3,12 +3,20 @@ using System.Text.Json;
 namespace Tokamak.Cli.Tests;
 
 /// <summary><c>tokamak data prepare</c> / <c>inspect</c> end to end on a small generated dataset folder.</summary>
-public class DataCommandTests
+public class DataCommandTests : IDisposable
 {
-    private static string DatasetDir()
+    private readonly List<string> _dirs = [];
+
+    public void Dispose()
+    {
+        foreach (var d in _dirs) try { Directory.Delete(d, recursive: true); } catch (IOException) { }
+    }
+
+    private string DatasetDir()
     {
         string dir = Path.Combine(Path.GetTempPath(), "tokamak-data-cli-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
+        _dirs.Add(dir);
         File.WriteAllText(Path.Combine(dir, "dataset_info.json"), """{"qa": {"file_name": "qa.jsonl"}, "bad": {"file_name": "bad.jsonl"}}""");
         File.WriteAllLines(Path.Combine(dir, "qa.jsonl"),
         [

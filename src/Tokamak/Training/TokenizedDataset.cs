@@ -38,5 +38,6 @@ public static class TokenizedDataset
                 case PreferencePair p: w.WritePreference(p.Prompt, p.Chosen, p.Rejected); break;
                 default: throw new ArgumentException($"cannot save a {item.GetType().Name} as a tokenized record");
             }
+        w.Complete();
     }
 }

@@ -16,13 +16,27 @@ namespace Tokamak.Tests.Data;
 /// assembled here segment by segment (special tokens split the text, so segment-wise encoding equals whole encoding),
 /// and expected masks are exactly the assistant segments (answer + "&lt;|im_end|&gt;\n").
 /// </summary>
-public class PrepareAcceptanceTests
+public class PrepareAcceptanceTests : IDisposable
 {
+    private readonly List<string> _dirs = [];
+
+    public void Dispose()
+    {
+        foreach (var d in _dirs) try { Directory.Delete(d, recursive: true); } catch (IOException) { }
+    }
+
+    private string CopyFixtures()
+    {
+        var d = CopyFixtureFolder();
+        _dirs.Add(d);
+        return d;
+    }
+
     private static readonly HfTokenizer Qwen = HfTokenizer.FromDirectory(TestPaths.Tokenizer("qwen3"));
     private static readonly ChatTemplate ChatMl = new(TrainingRun.ChatMlSource, null, null);
 
     /// <summary>A scratch copy of Fixtures/prepare (tests add xlsx/parquet files to it).</summary>
-    internal static string CopyFixtures()
+    internal static string CopyFixtureFolder()
     {
         string src = DataFixtures.Path("prepare");
         string dir = Path.Combine(Path.GetTempPath(), "tokamak-prepare-" + Guid.NewGuid().ToString("N")[..8]);

@@ -4,7 +4,8 @@ namespace Tokamak.Data.Output;
 
 /// <summary>
 /// Writes tokenized records as <see cref="TokenizedShards"/> shards, starting a new shard after
-/// <see cref="ShardBytes"/> bytes; <see cref="Dispose"/> writes the manifest. Streaming: one record in memory at a time.
+/// <see cref="ShardBytes"/> bytes; <see cref="Complete"/> writes the manifest, so a run that fails part-way leaves
+/// no manifest and the folder is not mistaken for finished data. Streaming: one record in memory at a time.
 /// </summary>
 public sealed class TokenizedShardWriter : IDisposable
 {
@@ -109,10 +110,17 @@ public sealed class TokenizedShardWriter : IDisposable
         _file = null;
     }
 
-    /// <summary>Closes the last shard and writes the manifest.</summary>
+    /// <summary>Closes the shard files without writing a manifest (unless <see cref="Complete"/> was called).</summary>
     public void Dispose()
     {
-        if (_done) return;
+        _done = true;
+        Close();
+    }
+
+    /// <summary>Closes the last shard and writes the manifest; no records may be written afterwards.</summary>
+    public void Complete()
+    {
+        ObjectDisposedException.ThrowIf(_done, this);
         _done = true;
         Close();
         using var f = File.Create(Path.Combine(_dir, TokenizedShards.ManifestName));

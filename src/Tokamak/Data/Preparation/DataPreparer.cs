@@ -80,6 +80,7 @@ public sealed class DataPreparer
         var tokenLengths = new List<int>();
         var charLengths = new List<int>();
         long written, tokens;
+        foreach (var name in _o.Datasets) DatasetResolver.Resolve(_o.DatasetDir, name); // fail before touching the output folder
         using (var writer = new TokenizedShardWriter(_o.OutDir, _o.Stage, _o.ShardBytes))
         {
             if (_o.Stage == "pt") WritePretraining(Examples(report, clocks, paraphraser), writer, clocks, tokenLengths, charLengths);
@@ -95,6 +96,7 @@ public sealed class DataPreparer
                     clocks.Write.Time(() => writer.Write(r));
                     clocks.Write.Items++;
                 }
+            writer.Complete();
             written = writer.Examples;
             tokens = writer.Tokens;
         }
@@ -146,25 +148,31 @@ public sealed class DataPreparer
     /// <summary>Renders one example for the stage, or returns null after counting why it was dropped.</summary>
     internal TokenizedRecord? Render(ConversationRenderer renderer, UnifiedExample e, DataReport report)
     {
+        bool preference = _o.Stage is "rm" or "dpo";
+        if (preference && e.Chosen is null) return Drop(report, "not_preference", $"{e.Origin}: stage {_o.Stage} needs ranking data (chosen/rejected), this example has none");
+        TokenizedRecord r;
         try
         {
-            if (_o.Stage is "rm" or "dpo")
+            if (preference)
             {
-                if (e.Chosen is null) return Drop(report, "not_preference", $"{e.Origin}: stage {_o.Stage} needs ranking data (chosen/rejected), this example has none");
                 var (p, ch, rj) = renderer.RenderPreference(e);
-                if (ch.Length == 0 || rj.Length == 0) return Drop(report, "empty_response", null);
-                report.Pass(RenderStage);
-                return new TokenizedRecord(p, null, ch, rj);
+                r = new TokenizedRecord(p, null, ch, rj);
             }
-            var r = renderer.RenderSupervised(e);
-            if (r.Ids.Length < 2 || !r.LossMask.AsSpan(1).Contains(true)) return Drop(report, "no_trained_tokens", null);
-            report.Pass(RenderStage);
-            return new TokenizedRecord(r.Ids, r.LossMask);
+            else
+            {
+                var s = renderer.RenderSupervised(e);
+                r = new TokenizedRecord(s.Ids, s.LossMask);
+            }
         }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or InvalidDataException or FormatException && _o.Reader.OnError == ErrorPolicy.Skip)
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or InvalidDataException or FormatException or TemplateException)
         {
-            return Drop(report, "render_error", $"{e.Origin}: {ex.Message}");
+            // A template may refuse a conversation (raise_exception); that is the record's fault, not the run's.
+            return Drop(report, "render_error", $"{e.Origin}: cannot render: {ex.Message}");
         }
+        if (preference ? r.Chosen!.Length == 0 || r.Rejected!.Length == 0 : r.Ids.Length < 2 || !r.LossMask.AsSpan(1).Contains(true))
+            return Drop(report, preference ? "empty_response" : "no_trained_tokens", null);
+        report.Pass(RenderStage);
+        return r;
     }
 
     private TokenizedRecord? Drop(DataReport report, string reason, string? failMessage)

@@ -280,6 +280,7 @@ public class PrepareAcceptanceTests : IDisposable
         var dir = CopyFixtures();
         var ex = Assert.Throws<InvalidDataException>(() => Preparer(dir, "broken").Run());
         Assert.StartsWith("broken.jsonl:2:", ex.Message);
+        Assert.False(TokenizedShards.Exists(Path.Combine(dir, "out-broken"))); // a failed run leaves no manifest behind
         var skipped = Preparer(dir, "broken", onError: ErrorPolicy.Skip).Run();
         Assert.Equal(2, skipped.Examples);
         Assert.Equal(1, skipped.Report.ReaderSkipped);
@@ -308,5 +309,22 @@ public class PrepareAcceptanceTests : IDisposable
         File.WriteAllBytes(Path.Combine(dir, "data.parquet"), "PAR1"u8.ToArray());
         var pq = Assert.Throws<NotSupportedException>(() => Preparer(dir, "parquet").Run());
         Assert.Contains("data.parquet", pq.Message);
+    }
+
+    [Fact]
+    public void TemplateRefusals_AreCountedOrNamed()
+    {
+        var dir = CopyFixtures();
+        var strict = new ChatTemplate("{% if messages | length > 2 %}{{ raise_exception('only single-turn chats') }}{% endif %}" + TrainingRun.ChatMlSource, null, null);
+        PrepareOptions Options(ErrorPolicy p) => new()
+        {
+            DatasetDir = dir, Datasets = ["tools_chat"], OutDir = Path.Combine(dir, "out-strict"), Reader = new ReaderOptions { OnError = p }, Plots = false,
+        };
+        var skipped = new DataPreparer(Qwen, strict, Options(ErrorPolicy.Skip)).Run();
+        Assert.Equal(0, skipped.Examples); // both valid conversations have 4+ messages
+        Assert.Equal(2, skipped.Report.Dropped["render_error"]);
+        Assert.Contains(skipped.Report.ReaderErrors, e => e.StartsWith("tools_chat.jsonl:1: cannot render:") && e.Contains("only single-turn chats"));
+        var ex = Assert.Throws<InvalidDataException>(() => new DataPreparer(Qwen, strict, Options(ErrorPolicy.Fail)).Run());
+        Assert.StartsWith("tools_chat.jsonl:1: cannot render:", ex.Message);
     }
 }

@@ -51,6 +51,9 @@ public sealed class TrainingRun
     public TrainRunResult Run(CancellationToken cancel = default, long? stopAfterStep = null)
     {
         if (_c.Dataset.Count == 0) throw new InvalidDataException($"{_c.SourcePath ?? "config"}: 'dataset' is required");
+        // (--benchmark-steps may time LoRA on random base weights; a real run cannot learn anything that way.)
+        if (_c.FromScratch && _c.FinetuningType == "lora")
+            throw new InvalidDataException($"{_c.SourcePath ?? "config"}: finetuning_type: lora needs a base model ('model_name_or_path'); use finetuning_type: full from scratch");
         string outDir = Resolve(_c.OutputDir);
         Directory.CreateDirectory(outDir);
         using var opened = OpenModel();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tokamak.Tensors.Kernels;
 
 namespace Tokamak.Training.Kernels;
@@ -108,6 +109,7 @@ public static unsafe class TrainGemm
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private readonly void Tile<TRound, TKernel>(int i0, int rows, int j0, int cols)
             where TRound : struct, IOperandRounding where TKernel : struct, IMicroKernel
         {

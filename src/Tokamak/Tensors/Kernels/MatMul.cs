@@ -45,6 +45,10 @@ public static unsafe class MatMul
             case DType.F16: RunFloat<F16Format>(w, x, y, n, isa, pool, grain); break;
             case DType.BF16: RunFloat<BF16Format>(w, x, y, n, isa, pool, grain); break;
             case DType.Q8_0 or DType.Q4_0 when n == 1 && Int8Decode(w.DType): RunQuantized(w, x, y, isa, pool, grain); break;
+            case DType.Q8_0 or DType.Q5_0 or DType.Q4_K or DType.Q6_K
+                when n == 1 && isa == Isa.Avx512 && inDim % DTypes.BlockSize(w.DType) == 0:
+                RunBlockDecode(w, x, y, pool, grain);
+                break;
             case DType.Q8_0: RunFloat<Q8_0Format>(w, x, y, n, isa, pool, grain); break;
             case DType.Q4_0: RunFloat<Q4_0Format>(w, x, y, n, isa, pool, grain); break;
             case DType.Q4_1 or DType.Q5_0 or DType.Q5_1 or DType.Q2_K or DType.Q3_K or DType.Q4_K or DType.Q5_K or DType.Q6_K:
@@ -60,6 +64,16 @@ public static unsafe class MatMul
         var job = new FloatJob<TW>
         {
             W = w.Data, RowBytes = w.RowBytes, X = x, Y = y, N = n, In = w.Cols, Out = w.Rows, Isa = isa,
+        };
+        pool.For(w.Rows, grain, ref job);
+    }
+
+    private static void RunBlockDecode(Tensor w, float* x, float* y, ComputePool pool, int grain)
+    {
+        var job = new BlockDecodeJob
+        {
+            Type = w.DType, W = w.Data, RowBytes = w.RowBytes, X = x, Y = y, In = w.Cols,
+            XSum = w.DType is DType.Q4_K ? MatVecBlockKernels.BlockSums(x, w.Cols) : null,
         };
         pool.For(w.Rows, grain, ref job);
     }
@@ -94,6 +108,18 @@ public static unsafe class MatMul
             else
                 MatMulFloatKernels.RowsScalar<TW>(W, RowBytes, X, Y, N, In, Out, start, end);
         }
+    }
+
+    private struct BlockDecodeJob : IRangeJob
+    {
+        public DType Type;
+        public byte* W;
+        public long RowBytes;
+        public float* X, XSum, Y;
+        public int In;
+
+        public readonly void Execute(int start, int end) =>
+            MatVecBlockKernels.Rows(Type, W, RowBytes, X, XSum, Y, In, start, end);
     }
 
     private struct QuantizedJob : IRangeJob

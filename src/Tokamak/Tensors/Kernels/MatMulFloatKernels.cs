@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Tokamak.Tensors.Kernels;
 
@@ -76,22 +77,30 @@ internal static unsafe class MatMulFloatKernels
         int o = start;
         if (n == 1)
         {
+            // Software prefetch a few 4-row passes ahead: short rows end before the hardware prefetcher ramps up.
+            long ahead = MatVecBlockKernels.PrefetchGroups * 4 * rowBytes;
+            int bytesPer16 = (int)(rowBytes * 16 / Math.Max(1, inDim));
             for (; o + 4 <= end; o += 4)
             {
                 byte* w0 = w + o * rowBytes;
+                byte* pf = w0 + ahead;
                 var a0 = Vector512<float>.Zero; var a1 = a0; var a2 = a0; var a3 = a0;
-                for (int i = 0; i < vecEnd; i += 16)
+                for (int i = 0; i < vecEnd; i += 16, pf += bytesPer16)
                 {
+                    Sse.Prefetch0(pf);
+                    Sse.Prefetch0(pf + rowBytes);
+                    Sse.Prefetch0(pf + 2 * rowBytes);
+                    Sse.Prefetch0(pf + 3 * rowBytes);
                     var xv = Vector512.Load(x + i);
                     a0 = Vector512.FusedMultiplyAdd(TW.Load16(w0, i), xv, a0);
                     a1 = Vector512.FusedMultiplyAdd(TW.Load16(w0 + rowBytes, i), xv, a1);
                     a2 = Vector512.FusedMultiplyAdd(TW.Load16(w0 + 2 * rowBytes, i), xv, a2);
                     a3 = Vector512.FusedMultiplyAdd(TW.Load16(w0 + 3 * rowBytes, i), xv, a3);
                 }
-                y[o] = Vector512.Sum(a0) + Tail<TW>(w0, x, vecEnd, inDim);
-                y[o + 1] = Vector512.Sum(a1) + Tail<TW>(w0 + rowBytes, x, vecEnd, inDim);
-                y[o + 2] = Vector512.Sum(a2) + Tail<TW>(w0 + 2 * rowBytes, x, vecEnd, inDim);
-                y[o + 3] = Vector512.Sum(a3) + Tail<TW>(w0 + 3 * rowBytes, x, vecEnd, inDim);
+                var tails = vecEnd == inDim ? Vector128<float>.Zero : Vector128.Create(
+                    Tail<TW>(w0, x, vecEnd, inDim), Tail<TW>(w0 + rowBytes, x, vecEnd, inDim),
+                    Tail<TW>(w0 + 2 * rowBytes, x, vecEnd, inDim), Tail<TW>(w0 + 3 * rowBytes, x, vecEnd, inDim));
+                MatVecBlockKernels.StoreSums4(y + o, a0, a1, a2, a3, tails);
             }
         }
         else

@@ -40,6 +40,12 @@ public sealed class DataReport
     /// <summary>Stages in the order they ran.</summary>
     public IReadOnlyList<StageCount> Stages => _stages;
 
+    /// <summary>Other counts: augmentation ("paraphrased.summarize"), written output ("written_examples", "written_tokens"), length percentiles.</summary>
+    public SortedDictionary<string, long> Counters { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Per-stage throughput of the run, in pipeline order (empty unless the caller timed the stages).</summary>
+    public List<StageThroughput> Throughput { get; } = [];
+
     /// <summary>Configured column → the field name actually found in records → how many records used it.</summary>
     public SortedDictionary<string, SortedDictionary<string, long>> FieldVariants { get; } = new(StringComparer.Ordinal);
 
@@ -100,6 +106,21 @@ public sealed class DataReport
                 w.WriteEndObject();
             }
             w.WriteEndObject();
+            w.WriteStartObject("counters");
+            foreach (var (k, v) in Counters) w.WriteNumber(k, v);
+            w.WriteEndObject();
+            w.WriteStartArray("throughput");
+            foreach (var t in Throughput)
+            {
+                w.WriteStartObject();
+                w.WriteString("stage", t.Stage);
+                w.WriteNumber("records", t.Records);
+                w.WriteNumber("seconds", Math.Round(t.Seconds, 4));
+                w.WriteNumber("records_per_second", Math.Round(t.RecordsPerSecond, 1));
+                w.WriteNumber("mb_per_second", Math.Round(t.MegabytesPerSecond, 2));
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
             w.WriteStartArray("reader_errors");
             foreach (var e in ReaderErrors) w.WriteStringValue(e);
             w.WriteEndArray();
@@ -133,6 +154,18 @@ public sealed class DataReport
             foreach (var (col, m) in FieldVariants)
                 sb.AppendLine($"  {col}: {string.Join(", ", m.Select(p => $"{p.Key}={p.Value}"))}");
         }
+        if (Counters.Count > 0)
+        {
+            sb.AppendLine();
+            foreach (var (k, v) in Counters) sb.AppendLine($"{k}: {v}");
+        }
+        if (Throughput.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine($"{"stage",-10}  {"records",10}  {"seconds",9}  {"records/s",11}  {"MB/s",8}");
+            foreach (var t in Throughput)
+                sb.AppendLine($"{t.Stage,-10}  {t.Records,10}  {t.Seconds,9:F2}  {t.RecordsPerSecond,11:F0}  {t.MegabytesPerSecond,8:F1}");
+        }
         if (ReaderErrors.Count > 0)
         {
             sb.AppendLine();
@@ -141,4 +174,18 @@ public sealed class DataReport
         }
         return sb.ToString();
     }
+}
+
+/// <summary>Time spent in one pipeline stage (excluding the stages feeding it) and what passed through it.</summary>
+/// <param name="Stage">Stage name.</param>
+/// <param name="Records">Records the stage consumed.</param>
+/// <param name="Bytes">Input bytes attributed to the stage (the dataset size for every stage, so MB/s compare).</param>
+/// <param name="Seconds">Seconds spent in the stage itself.</param>
+public sealed record StageThroughput(string Stage, long Records, long Bytes, double Seconds)
+{
+    /// <summary>Records per second of stage time.</summary>
+    public double RecordsPerSecond => Seconds > 0 ? Records / Seconds : 0;
+
+    /// <summary>Input megabytes (10^6 bytes) per second of stage time.</summary>
+    public double MegabytesPerSecond => Seconds > 0 ? Bytes / 1e6 / Seconds : 0;
 }

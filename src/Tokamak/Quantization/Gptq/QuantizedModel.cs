@@ -8,11 +8,15 @@ public sealed class QuantizedModel : IDisposable
 {
     private readonly List<NativeBuffer> _buffers;
 
-    internal QuantizedModel(LlamaModel model, List<NativeBuffer> buffers)
+    internal QuantizedModel(LlamaModel model, List<NativeBuffer> buffers, IReadOnlySet<Tensor> quantized)
     {
         Model = model;
         _buffers = buffers;
+        Quantized = quantized;
     }
+
+    /// <summary>The requantized matrices (for writing them as they are, see <see cref="Quantizer.Write"/>).</summary>
+    public IReadOnlySet<Tensor> Quantized { get; }
 
     /// <summary>The runnable model (embedding, norms and output head shared with the source).</summary>
     public LlamaModel Model { get; }

@@ -22,6 +22,7 @@ internal static class CliApp
             QuantizeCommand.Create(),
             CorpusCommand.Create(),
             EvalCommand.Create(),
+            RecipeCommand.Create(),
         };
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

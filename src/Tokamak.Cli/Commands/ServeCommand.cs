@@ -36,6 +36,7 @@ internal static class ServeCommand
                 if (r.GetValue(maxSeqs) is int s) o.MaxNumSeqs = s;
                 if (r.GetValue(kvMemory) is { } kv) o.KvCacheMemory = kv;
             });
+            if (string.IsNullOrEmpty(options.Model) && File.Exists(CommonOptions.DefaultModelPath)) options.Model = CommonOptions.DefaultModelPath;
             if (string.IsNullOrEmpty(options.Model)) throw new CliException("no model: give --model PATH (or Tokamak:Model in appsettings.json / Tokamak__Model)");
             return await ServerHost.RunAsync(options, ct);
         });

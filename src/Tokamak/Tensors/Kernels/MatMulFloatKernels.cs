@@ -19,6 +19,11 @@ internal static unsafe class MatMulFloatKernels
 
     [ThreadStatic] private static float[]? _panel;
 
+    // Decode rows up to this size are read one after another (one linear stream per thread); longer rows 4 at a
+    // time. Measured on Zen, BF16 with 2 threads: [4864, 896] and the logits 10.7 → 18.2 GB/s read linearly, while
+    // [896, 4864] ran 14.5 GB/s interleaved and 11 GB/s linearly.
+    private const int ShortRowBytes = 4096;
+
     /// <summary>
     /// Prefill (n &gt; 1) over output rows [start, end): the rows are taken in panels that fit L2 — converted once
     /// to F32 for non-F32 weights — and every group of 4 activation rows runs the register tiles over the panel.
@@ -80,6 +85,22 @@ internal static unsafe class MatMulFloatKernels
             // Software prefetch a few 4-row passes ahead: short rows end before the hardware prefetcher ramps up.
             long ahead = MatVecBlockKernels.PrefetchGroups * 4 * rowBytes;
             int bytesPer16 = (int)(rowBytes * 16 / Math.Max(1, inDim));
+            if (rowBytes <= ShortRowBytes)
+            {
+                // Short rows one after another: one linear stream through the chunk.
+                for (; o + 4 <= end; o += 4)
+                {
+                    byte* w0 = w + o * rowBytes;
+                    var a0 = Row512<TW>(w0, x, vecEnd, ahead, bytesPer16);
+                    var a1 = Row512<TW>(w0 + rowBytes, x, vecEnd, ahead, bytesPer16);
+                    var a2 = Row512<TW>(w0 + 2 * rowBytes, x, vecEnd, ahead, bytesPer16);
+                    var a3 = Row512<TW>(w0 + 3 * rowBytes, x, vecEnd, ahead, bytesPer16);
+                    var t4 = vecEnd == inDim ? Vector128<float>.Zero : Vector128.Create(
+                        Tail<TW>(w0, x, vecEnd, inDim), Tail<TW>(w0 + rowBytes, x, vecEnd, inDim),
+                        Tail<TW>(w0 + 2 * rowBytes, x, vecEnd, inDim), Tail<TW>(w0 + 3 * rowBytes, x, vecEnd, inDim));
+                    MatVecBlockKernels.StoreSums4(y + o, a0, a1, a2, a3, t4);
+                }
+            }
             for (; o + 4 <= end; o += 4)
             {
                 byte* w0 = w + o * rowBytes;
@@ -268,6 +289,23 @@ internal static unsafe class MatMulFloatKernels
                 y[(long)b * outDim + o] = Vector256.Sum(a0) + Tail<TW>(w0, xb, vecEnd, inDim);
             }
         }
+    }
+
+    // Elements [0, vecEnd) of one row as 16 partial sums: two accumulators over alternate vectors, one software
+    // prefetch per 32 elements (a line of BF16/F16; F32 rows leave every other line to the hardware prefetcher).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Row512<TW>(byte* row, float* x, int vecEnd, long ahead, int bytesPer16) where TW : IWeightFormat
+    {
+        var a = Vector512<float>.Zero; var c = a;
+        int i = 0;
+        for (; i + 32 <= vecEnd; i += 32)
+        {
+            Sse.Prefetch0(row + ahead + (long)i * bytesPer16 / 16);
+            a = Vector512.FusedMultiplyAdd(TW.Load16(row, i), Vector512.Load(x + i), a);
+            c = Vector512.FusedMultiplyAdd(TW.Load16(row, i + 16), Vector512.Load(x + i + 16), c);
+        }
+        if (i < vecEnd) a = Vector512.FusedMultiplyAdd(TW.Load16(row, i), Vector512.Load(x + i), a);
+        return a + c;
     }
 
     /// <summary>Portable scalar path (no SIMD), float accumulation.</summary>

@@ -88,14 +88,15 @@ public sealed unsafe class MatMulTests
     }
 
     /// <summary>
-    /// One thread, so a single chunk of 45 rows with in = 8224 spans several L2 weight panels (14 rows each) and
-    /// a partial last one; n = 6 leaves a group of 2 activation rows after the groups of 4.
+    /// One thread, so a single chunk of 101 rows spans three prefill row blocks (48 + 48 + 5, the last group of 6
+    /// ragged) and in = 8224 spans 33 reduction slices of 256 with a partial last one (32); n = 35 leaves a partial
+    /// token panel on both the 32-token (AVX-512) and 16-token (AVX2) tiles.
     /// </summary>
     [Theory]
     [MemberData(nameof(TypesAndPaths))]
     public void PrefillAcrossSeveralWeightPanels(DType t, Isa isa)
     {
-        const int outDim = 45, inDim = 8224, n = 6;
+        const int outDim = 101, inDim = 8224, n = 35;
         using var pool = new ComputePool(1);
         using var w = KernelTestData.Weight(t, outDim, inDim, seed: 77);
         var x = KernelTestData.Floats(78, n * inDim);

@@ -61,11 +61,42 @@ public static unsafe class MatMul
     private static void RunFloat<TW>(Tensor w, float* x, float* y, int n, Isa isa, ComputePool pool, int grain)
         where TW : IWeightFormat
     {
+        if (n > 1 && isa != Isa.Scalar)
+        {
+            RunPrefill<FormatRows<TW>>(w, x, y, n, isa, pool);
+            return;
+        }
         var job = new FloatJob<TW>
         {
             W = w.Data, RowBytes = w.RowBytes, X = x, Y = y, N = n, In = w.Cols, Out = w.Rows, Isa = isa,
         };
         pool.For(w.Rows, grain, ref job);
+    }
+
+    /// <summary>n &gt; 1 on a SIMD path: <see cref="PrefillGemm"/> over activations packed once on this thread.</summary>
+    internal static void RunPrefill<TDec>(Tensor w, float* x, float* y, int n, Isa isa, ComputePool pool) where TDec : IRowDecoder
+    {
+        var job = new PrefillJob<TDec>
+        {
+            Type = w.DType, W = w.Data, RowBytes = w.RowBytes, Packed = PrefillGemm.PackActivations(x, n, w.Cols, isa),
+            Y = y, N = n, In = w.Cols, Out = w.Rows, Isa = isa,
+        };
+        // Whole 6-row tiles per chunk; ~4 chunks per thread for balance on a shared machine.
+        pool.For((w.Rows + PrefillGemm.MR - 1) / PrefillGemm.MR, 1, ref job);
+    }
+
+    private struct PrefillJob<TDec> : IRangeJob where TDec : IRowDecoder
+    {
+        public DType Type;
+        public byte* W;
+        public long RowBytes;
+        public float* Packed, Y;
+        public int N, In, Out;
+        public Isa Isa;
+
+        public readonly void Execute(int start, int end) =>
+            PrefillGemm.Rows<TDec>(Type, W, RowBytes, Packed, Y, N, In, Out, start * PrefillGemm.MR,
+                Math.Min(Out, end * PrefillGemm.MR), Isa);
     }
 
     private static void RunBlockDecode(Tensor w, float* x, float* y, ComputePool pool, int grain)
@@ -99,9 +130,7 @@ public static unsafe class MatMul
 
         public readonly void Execute(int start, int end)
         {
-            if (N > 1 && Isa != Isa.Scalar)
-                MatMulFloatKernels.Prefill<TW>(W, RowBytes, X, Y, N, In, Out, start, end, Isa == Isa.Avx512);
-            else if (Isa == Isa.Avx512 && In % TW.VectorMultiple == 0)
+            if (Isa == Isa.Avx512 && In % TW.VectorMultiple == 0)
                 MatMulFloatKernels.Rows512<TW>(W, RowBytes, X, Y, N, In, Out, start, end);
             else if (Isa != Isa.Scalar)
                 MatMulFloatKernels.Rows256<TW>(W, RowBytes, X, Y, N, In, Out, start, end);

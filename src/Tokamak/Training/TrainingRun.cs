@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Tokamak.Data;
 using Tokamak.Data.Formats;
+using Tokamak.Data.Output;
 using Tokamak.Data.Rendering;
 using Tokamak.Models;
 using Tokamak.Text.Templates;
@@ -50,7 +51,7 @@ public sealed class TrainingRun
     /// <param name="stopAfterStep">Ends the run (checkpoint saved, no export) after this step, as an interrupted run would.</param>
     public TrainRunResult Run(CancellationToken cancel = default, long? stopAfterStep = null)
     {
-        if (_c.Dataset.Count == 0) throw new InvalidDataException($"{_c.SourcePath ?? "config"}: 'dataset' is required");
+        if (_c.Dataset.Count == 0 && !(_c.TokenizedPath is { } tp && TokenizedShards.Exists(Resolve(tp)))) throw new InvalidDataException($"{_c.SourcePath ?? "config"}: 'dataset' is required");
         // (--benchmark-steps may time LoRA on random base weights; a real run cannot learn anything that way.)
         if (_c.FromScratch && _c.FinetuningType == "lora")
             throw new InvalidDataException($"{_c.SourcePath ?? "config"}: finetuning_type: lora needs a base model ('model_name_or_path'); use finetuning_type: full from scratch");
@@ -231,8 +232,19 @@ public sealed class TrainingRun
         _ => new CosineSchedule(_c.LearningRate, total, warmup),
     };
 
-    // Rendered examples (pt/sft) or preference pairs (rm/dpo), in dataset order.
+    // tokenized_path: load the shards when present, else render and save them there.
     private List<object> LoadItems(OpenedModel opened)
+    {
+        if (_c.TokenizedPath is null) return RenderItems(opened);
+        string dir = Resolve(_c.TokenizedPath);
+        if (TokenizedShards.Exists(dir)) return TokenizedDataset.Load(dir, _c.Stage);
+        var items = RenderItems(opened);
+        TokenizedDataset.Save(dir, _c.Stage, items);
+        return items;
+    }
+
+    // Rendered examples (pt/sft) or preference pairs (rm/dpo), in dataset order.
+    private List<object> RenderItems(OpenedModel opened)
     {
         string dir = Resolve(_c.DatasetDir);
         string infoPath = Path.Combine(dir, "dataset_info.json");

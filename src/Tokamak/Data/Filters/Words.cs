@@ -13,6 +13,7 @@ public static class Words
     {
         var words = new List<string>();
         var sb = new StringBuilder();
+        Span<char> units = stackalloc char[2];
         foreach (var rune in text.EnumerateRunes())
         {
             if (Rune.IsLetterOrDigit(rune) || (rune.Value == '\'' && sb.Length > 0))
@@ -23,7 +24,7 @@ public static class Words
                     words.Add(rune.ToString());
                     continue;
                 }
-                sb.Append(Rune.ToLowerInvariant(rune).ToString());
+                sb.Append(units[..Rune.ToLowerInvariant(rune).EncodeToUtf16(units)]);
             }
             else Flush(sb, words);
         }

@@ -43,6 +43,8 @@ public sealed class TrainConfig
     public List<string> Dataset { get; set; } = [];
     /// <summary>Folder holding dataset_info.json and the data files.</summary>
     public string DatasetDir { get; set; } = "data";
+    /// <summary>Folder of tokenized shards: loaded instead of the datasets when it exists, else written after rendering.</summary>
+    public string? TokenizedPath { get; set; }
     /// <summary>Chat template: null for the model's own, <c>chatml</c>, or a path to a .jinja file.</summary>
     public string? Template { get; set; }
     /// <summary>Maximum tokens per example / pretraining block.</summary>
@@ -111,6 +113,7 @@ public sealed class TrainConfig
         ["dataset"] = (c, v) => c.Dataset = v.List(),
         ["dataset_dir"] = (c, v) => c.DatasetDir = v.Text(),
         ["template"] = (c, v) => c.Template = v.Text(),
+        ["tokenized_path"] = (c, v) => c.TokenizedPath = v.Text(),
         ["cutoff_len"] = (c, v) => c.CutoffLen = v.Int(2),
         ["train_on_prompt"] = (c, v) => c.TrainOnPrompt = v.Bool(),
         ["mask_history"] = (c, v) => c.MaskHistory = v.Bool(),

@@ -194,13 +194,13 @@ internal static class BenchServeCommand
         xs.Sort();
         double P(double q) => xs[Math.Clamp((int)Math.Ceiling(q * xs.Count) - 1, 0, xs.Count - 1)]; // nearest rank
         return new Percentiles(Math.Round(xs.Average(), 2), Math.Round(P(0.5), 2), Math.Round(P(0.99), 2), Math.Round(xs[^1], 2));
-    
+    }
+
     private static KvCacheDType ParseKvDType(string name)
     {
         try { return KvCacheSpec.ParseDType(name); }
         catch (ArgumentException e) { throw new CliException(e.Message); }
     }
-}
 
     private sealed record RequestTiming(double TtftMs, List<double> ItlMs, double TotalMs);
 

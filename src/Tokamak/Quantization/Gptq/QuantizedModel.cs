@@ -3,7 +3,7 @@ using Tokamak.Tensors;
 
 namespace Tokamak.Quantization.Gptq;
 
-/// <summary>A model whose projection weights were requantized in memory; owns their buffers.</summary>
+/// <summary>A model whose projection weights were rewritten in memory (requantized by GPTQ, or smoothed); owns their buffers.</summary>
 public sealed class QuantizedModel : IDisposable
 {
     private readonly List<NativeBuffer> _buffers;

@@ -338,7 +338,10 @@ public sealed class TrainingRun
 
     /// <summary>The built-in ChatML template (<c>template: chatml</c>).</summary>
     public const string ChatMlSource =
-        "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}" +
+        "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' }}{% if message['content'] %}{{ message['content'] }}{% endif %}" +
+        // Tool calls as Hermes/Qwen <tool_call> blocks, so function-call turns are trained rather than rendered empty.
+        "{% if message['tool_calls'] %}{% for tc in message['tool_calls'] %}{% if message['content'] or not loop.first %}{{ '\\n' }}{% endif %}" +
+        "{{ '<tool_call>\\n' + (tc['function'] | tojson) + '\\n</tool_call>' }}{% endfor %}{% endif %}{{ '<|im_end|>' + '\\n' }}{% endfor %}" +
         "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 }
 

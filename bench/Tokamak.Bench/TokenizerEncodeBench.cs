@@ -32,6 +32,30 @@ public class TokenizerEncodeBench
     [Benchmark]
     public int Encode() => _tokenizer.Encode(_text).Length;
 
+    /// <summary>
+    /// <c>tokenizer-speed</c>: encode tokens/s and MB/s per tokenizer (median of 7 passes after a warm-up), the
+    /// figure docs/benchmarks.md records; BenchmarkDotNet's per-call times above give the distribution.
+    /// </summary>
+    public static int RunSpeed()
+    {
+        foreach (string name in new[] { "qwen3", "llama3" })
+        {
+            var b = new TokenizerEncodeBench { Name = name };
+            b.Setup();
+            var times = new List<double>();
+            for (int i = 0; i < 8; i++)
+            {
+                var sw = System.Diagnostics.Stopwatch.StartNew();
+                b.Encode();
+                if (i > 0) times.Add(sw.Elapsed.TotalSeconds);
+            }
+            double t = times.Order().ElementAt(times.Count / 2);
+            double mb = System.Text.Encoding.UTF8.GetByteCount(b._text) / 1e6;
+            Console.WriteLine($"{name}: {b._ids.Length} tokens, {mb:F2} MB UTF-8 → {b._ids.Length / t / 1e6:F2} M tokens/s, {mb / t:F1} MB/s");
+        }
+        return 0;
+    }
+
     [Benchmark]
     public int Decode() => _tokenizer.Decode(_ids).Length;
 

@@ -25,6 +25,7 @@ internal static class CliApp
             RooflineCommand.Create(),
             GptqCommand.Create(),
             DataCommand.Create(),
+            RecipeCommand.Create(),
         };
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

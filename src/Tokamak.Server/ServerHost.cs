@@ -69,6 +69,7 @@ public static class ServerHost
         {
             MaxNumSeqs = options.MaxNumSeqs,
             KvCacheBytes = options.KvCacheMemory is null ? null : ByteSize.Parse(options.KvCacheMemory, "kv-cache-memory"),
+            KvCacheDType = Tokamak.Engine.Kv.KvCacheSpec.ParseDType(options.KvCacheDType),
         });
     }
 

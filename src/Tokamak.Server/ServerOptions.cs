@@ -31,6 +31,9 @@ public sealed class ServerOptions
     /// <summary>KV cache budget for the batching engine, e.g. <c>2GiB</c>, <c>512MB</c> (null: engine default).</summary>
     public string? KvCacheMemory { get; set; }
 
+    /// <summary>KV cache element type: <c>f32</c> (default) or <c>int8</c> (per token-and-head scales).</summary>
+    public string KvCacheDType { get; set; } = "f32";
+
     /// <summary>Requests allowed to wait beyond the running ones; more are refused with 429 and Retry-After.</summary>
     public int MaxWaitingRequests { get; set; } = 128;
 
@@ -75,5 +78,6 @@ public sealed class ServerOptions
         Check(EmbeddingPooling is "mean" or "last", $"embedding-pooling must be mean or last, got '{EmbeddingPooling}'");
         Check(ApiKey is null || ApiKey.Length > 0, "api-key must not be empty");
         if (KvCacheMemory is not null) ByteSize.Parse(KvCacheMemory, "kv-cache-memory");
+        Tokamak.Engine.Kv.KvCacheSpec.ParseDType(KvCacheDType);
     }
 }

@@ -62,6 +62,6 @@ public class ServeCommandTests
     }
 
     [Fact]
-    public void ServeWithoutAModelIsAOneLineError() =>
-        CliRunner.AssertOneLineError(CliRunner.Run("serve", "--port", "0"), "no model");
+    public void ServeWithAMissingModelIsAOneLineError() =>
+        CliRunner.AssertOneLineError(CliRunner.Run("serve", "--port", "0", "--model", Path.Combine(Path.GetTempPath(), "no-such-model.gguf")), "no-such-model");
 }

@@ -29,13 +29,14 @@ internal static class BenchServeCommand
         var blockSize = new Option<int>("--block-size") { Description = "KV block size in tokens", DefaultValueFactory = _ => 16 };
         var maxBatched = new Option<int>("--max-batched-tokens") { Description = "Token budget per step", DefaultValueFactory = _ => 512 };
         var kvMb = new Option<int?>("--kv-cache-mb") { Description = "KV cache size (default: what the concurrency needs, twice over)" };
+        var kvDType = new Option<string>("--kv-cache-dtype") { Description = "KV cache element type: f32 or int8", DefaultValueFactory = _ => "f32" };
         var staticTimeout = new Option<int>("--static-timeout-ms") { Description = "Static batching: longest wait for a full batch", DefaultValueFactory = _ => 100 };
         var genDist = new Option<string>("--gen-dist") { Description = "Output lengths: fixed (all G) or uniform (1 .. 2G−1, mean G)", DefaultValueFactory = _ => "fixed" };
         var warmup = new Option<int>("--warmup") { Description = "Requests run first and not measured (JIT, caches)", DefaultValueFactory = _ => 1 };
 
         var cmd = new Command("serve", "Serving benchmark: throughput, TTFT and inter-token latency, KV utilization and waste of the engine under concurrent requests");
         o.AddModel(cmd);
-        foreach (Option x in new Option[] { requests, concurrency, promptTokens, genTokens, sharedPrefix, batching, genDist, noPrefixCache, blockSize, maxBatched, kvMb, staticTimeout, warmup })
+        foreach (Option x in new Option[] { requests, concurrency, promptTokens, genTokens, sharedPrefix, batching, genDist, noPrefixCache, blockSize, maxBatched, kvMb, kvDType, staticTimeout, warmup })
             cmd.Add(x);
         cmd.Add(o.Format);
         cmd.SetAction(r =>
@@ -59,7 +60,8 @@ internal static class BenchServeCommand
             using var m = o.Load(r, quiet: format == "json");
             int maxGen = dist == "uniform" ? 2 * ng - 1 : ng;
             if (np + maxGen > m.Config.MaxPositions) throw new CliException($"{np} + {ng} tokens exceed the model's context length {m.Config.MaxPositions}");
-            var spec = new KvCacheSpec(m.Config.Layers, m.Config.KvHeads, m.Config.HeadDim, bs);
+            var kvType = ParseKvDType(r.GetValue(kvDType)!);
+            var spec = new KvCacheSpec(m.Config.Layers, m.Config.KvHeads, m.Config.HeadDim, bs, kvType);
             long kvBytes = r.GetValue(kvMb) is { } mb
                 ? (long)mb * 1024 * 1024
                 : 2L * c * spec.BlocksForTokens(np + maxGen) * spec.BytesPerBlock + (long)spec.BlocksForTokens(shared) * spec.BytesPerBlock;
@@ -67,6 +69,7 @@ internal static class BenchServeCommand
             {
                 KvCacheBytes = kvBytes,
                 BlockSize = bs,
+                KvCacheDType = kvType,
                 MaxNumSeqs = Math.Max(c, 1),
                 MaxBatchedTokens = Math.Max(budget, c),
                 EnablePrefixCaching = !r.GetValue(noPrefixCache),
@@ -191,6 +194,12 @@ internal static class BenchServeCommand
         xs.Sort();
         double P(double q) => xs[Math.Clamp((int)Math.Ceiling(q * xs.Count) - 1, 0, xs.Count - 1)]; // nearest rank
         return new Percentiles(Math.Round(xs.Average(), 2), Math.Round(P(0.5), 2), Math.Round(P(0.99), 2), Math.Round(xs[^1], 2));
+    }
+
+    private static KvCacheDType ParseKvDType(string name)
+    {
+        try { return KvCacheSpec.ParseDType(name); }
+        catch (ArgumentException e) { throw new CliException(e.Message); }
     }
 
     private sealed record RequestTiming(double TtftMs, List<double> ItlMs, double TotalMs);

@@ -8,7 +8,14 @@ namespace Tokamak.Cli.Commands;
 /// <summary>Options several commands share: the model, threads, output format and sampling.</summary>
 internal sealed class CommonOptions
 {
-    public Option<string> Model { get; } = new("--model", "-m") { Description = "Model: a Hugging Face folder, a .gguf file or a llama2.c .bin", Required = true };
+    /// <summary>Tokamak's own small chat model (models/default in the repository), copied beside the executable at build time.</summary>
+    public static string DefaultModelPath => Path.Combine(AppContext.BaseDirectory, "models", "default", "tokamak-chat.gguf");
+
+    public Option<string> Model { get; } = new("--model", "-m")
+    {
+        Description = "Model: a Hugging Face folder, a .gguf file or a llama2.c .bin (default: Tokamak's own small chat model)",
+        DefaultValueFactory = _ => DefaultModelPath,
+    };
     public Option<string?> Tokenizer { get; } = new("--tokenizer") { Description = "Tokenizer folder (tokenizer.json) or llama2.c tokenizer.bin, when not beside the model" };
     public Option<int> Threads { get; } = new("--threads", "-t") { Description = "Compute threads (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
     public Option<string> Format { get; } = new("--format") { Description = "Output format: text or json", DefaultValueFactory = _ => "text" };
@@ -72,6 +79,8 @@ internal sealed class CommonOptions
         if (threads < 1 || threads > 1024) throw new CliException($"--threads must be between 1 and 1024, got {threads}");
         ComputePool.Configure(threads);
         string path = r.GetValue(Model)!;
+        if (path == DefaultModelPath && !File.Exists(path))
+            throw new CliException($"no --model given and the default model is missing: {path}");
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var m = ModelLoader.Load(path, r.GetValue(Tokenizer));
         if (ModelFacts.WeightBytes(m) > 256L << 20)

@@ -19,8 +19,9 @@ internal static class ServeCommand
         var name = new Option<string?>("--served-model-name") { Description = "Model id reported by /v1/models and accepted in requests" };
         var maxSeqs = new Option<int?>("--max-num-seqs") { Description = "Most sequences decoded together" };
         var kvMemory = new Option<string?>("--kv-cache-memory") { Description = "KV cache budget, e.g. 2GiB or 512MB (default: a fraction of free RAM)" };
+        var kvDType = new Option<string?>("--kv-cache-dtype") { Description = "KV cache element type: f32 (default) or int8 (about 4x the blocks)" };
         var threads = new Option<int>("--threads", "-t") { Description = "Compute threads (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var cmd = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API") { model, host, port, apiKey, name, maxSeqs, kvMemory, threads };
+        var cmd = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API") { model, host, port, apiKey, name, maxSeqs, kvMemory, kvDType, threads };
         cmd.SetAction(async (r, ct) =>
         {
             int t = r.GetValue(threads);
@@ -35,7 +36,9 @@ internal static class ServeCommand
                 if (r.GetValue(name) is { } n) o.ServedModelName = n;
                 if (r.GetValue(maxSeqs) is int s) o.MaxNumSeqs = s;
                 if (r.GetValue(kvMemory) is { } kv) o.KvCacheMemory = kv;
+                if (r.GetValue(kvDType) is { } kd) o.KvCacheDType = kd;
             });
+            if (string.IsNullOrEmpty(options.Model) && File.Exists(CommonOptions.DefaultModelPath)) options.Model = CommonOptions.DefaultModelPath;
             if (string.IsNullOrEmpty(options.Model)) throw new CliException("no model: give --model PATH (or Tokamak:Model in appsettings.json / Tokamak__Model)");
             return await ServerHost.RunAsync(options, ct);
         });

@@ -43,12 +43,18 @@ public sealed class EngineBackend : IGenerationBackend
         }
     }
 
+    /// <inheritdoc />
     public string ModelName => _model.Name;
+    /// <inheritdoc />
     public int ContextLength => _engine.MaxModelLength;
+    /// <inheritdoc />
     public Tokenizer Tokenizer => _model.Tokenizer;
+    /// <inheritdoc />
     public ChatTemplate? ChatTemplate => _model.ChatTemplate;
+    /// <inheritdoc />
     public BackendCapabilities Capabilities { get; }
 
+    /// <inheritdoc />
     public BackendMetrics Metrics
     {
         get
@@ -59,6 +65,7 @@ public sealed class EngineBackend : IGenerationBackend
         }
     }
 
+    /// <inheritdoc />
     public async IAsyncEnumerable<GenerationEvent> GenerateAsync(GenerationRequest request, [EnumeratorCancellation] CancellationToken ct)
     {
         var handle = _engine.Submit(new EngineRequest
@@ -105,6 +112,7 @@ public sealed class EngineBackend : IGenerationBackend
         if (!finished) ct.ThrowIfCancellationRequested();
     }
 
+    /// <inheritdoc />
     public async Task<float[]> EmbedAsync(IReadOnlyList<int> ids, EmbeddingPooling pooling, CancellationToken ct)
     {
         if (ids.Count == 0) throw new ArgumentException("the input is empty (no tokens)");
@@ -117,6 +125,7 @@ public sealed class EngineBackend : IGenerationBackend
         finally { _embedGate.Release(); }
     }
 
+    /// <inheritdoc />
     public void Dispose()
     {
         _engine.Dispose();

@@ -44,12 +44,18 @@ public sealed class GeneratorBackend : IGenerationBackend
         return new GeneratorBackend(m.Model, m.Tokenizer, m.ChatTemplate, m.Name, m);
     }
 
+    /// <inheritdoc />
     public string ModelName { get; }
+    /// <inheritdoc />
     public int ContextLength => _model.Config.MaxPositions;
+    /// <inheritdoc />
     public Tokenizer Tokenizer { get; }
+    /// <inheritdoc />
     public ChatTemplate? ChatTemplate { get; }
+    /// <inheritdoc />
     public BackendCapabilities Capabilities => new(BeamSearch: false, Embeddings: true, MaxRunningSequences: 1);
 
+    /// <inheritdoc />
     public BackendMetrics Metrics
     {
         get
@@ -60,6 +66,7 @@ public sealed class GeneratorBackend : IGenerationBackend
         }
     }
 
+    /// <inheritdoc />
     public async IAsyncEnumerable<GenerationEvent> GenerateAsync(GenerationRequest request, [EnumeratorCancellation] CancellationToken ct)
     {
         if (request.BeamSearch is not null) throw new NotSupportedException("beam search is not supported by the single-sequence backend");
@@ -151,6 +158,7 @@ public sealed class GeneratorBackend : IGenerationBackend
         }
     }
 
+    /// <inheritdoc />
     public async Task<float[]> EmbedAsync(IReadOnlyList<int> ids, EmbeddingPooling pooling, CancellationToken ct)
     {
         if (ids.Count == 0) throw new ArgumentException("the input is empty (no tokens)");
@@ -170,6 +178,7 @@ public sealed class GeneratorBackend : IGenerationBackend
         }
     }
 
+    /// <inheritdoc />
     public void Dispose()
     {
         // A generation cancelled at shutdown may still be inside a forward step; let it leave before unmapping.

@@ -17,6 +17,7 @@ public sealed class HermesToolCallParser : IToolCallParser
     /// <summary>Closing tag.</summary>
     public const string Close = "</tool_call>";
 
+    /// <inheritdoc />
     public IToolCallStream Start() => new Stream();
 
     /// <summary>Parses a call body; null when it is not <c>{"name": string, "arguments": object|string}</c>.</summary>

@@ -15,6 +15,12 @@ public sealed record EngineOptions
     public int BlockSize { get; init; } = 16;
 
     /// <summary>
+    /// Element type of the KV cache (vLLM <c>kv_cache_dtype</c>): F32, or Int8 with a scale per (token, kv head),
+    /// which fits about 4× the blocks (3.8× at head dim 64) in the same <see cref="KvCacheBytes"/>.
+    /// </summary>
+    public Kv.KvCacheDType KvCacheDType { get; init; } = Kv.KvCacheDType.F32;
+
+    /// <summary>
     /// Most sequences running together (vLLM max_num_seqs). A request with n choices or beam width w takes n or w of
     /// them from its admission until it finishes, so n and the beam width may not exceed it.
     /// </summary>

@@ -79,7 +79,7 @@ public sealed class LlmEngine : IDisposable
         _ = new StreamingDetokenizer(tokenizer, options.SkipSpecialTokens); // fail now, not on the first request
         _eosIds = config.EosTokenIds.Count > 0 ? [.. config.EosTokenIds] : tokenizer.EosId is { } e ? [e] : [];
 
-        var spec = new KvCacheSpec(config.Layers, config.KvHeads, config.HeadDim, options.BlockSize);
+        var spec = new KvCacheSpec(config.Layers, config.KvHeads, config.HeadDim, options.BlockSize, options.KvCacheDType);
         int modelMax = options.MaxModelLength is { } m ? Math.Min(m, config.MaxPositions) : config.MaxPositions;
         int blocks;
         if (options.KvCacheBytes is { } bytes) blocks = KvPool.BlocksForBudget(bytes, spec);

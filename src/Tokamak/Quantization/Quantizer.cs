@@ -29,8 +29,21 @@ public static unsafe class Quantizer
     public static QuantizeSummary Run(string input, string output, QuantRecipe recipe, string? tokenizerPath = null, Action<string>? log = null)
     {
         using var model = ModelLoader.Load(input, tokenizerPath);
+        return Write(model, input, output, recipe, tokenizerPath, log);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="model"/> (loaded from <paramref name="input"/>) to the GGUF file <paramref name="output"/>.
+    /// When <paramref name="weights"/> is given it replaces the model's weights (same shapes, e.g. a GPTQ result), and
+    /// every matrix in <paramref name="preQuantized"/> is written block for block as it is (only Q/K rows reordered
+    /// when the architecture needs it) instead of being requantized by <paramref name="recipe"/>.
+    /// </summary>
+    public static QuantizeSummary Write(LoadedModel model, string input, string output, QuantRecipe recipe, string? tokenizerPath = null,
+        Action<string>? log = null, Models.Architectures.LlamaWeights? weights = null, IReadOnlySet<Tensor>? preQuantized = null)
+    {
         var cfg = model.Config;
-        var lw = model.Weights.Weights;
+        var lw = weights ?? model.Weights.Weights;
+        if (lw.Layers.Length != cfg.Layers) throw new ArgumentException($"weights have {lw.Layers.Length} layers, the model {cfg.Layers}");
         string arch = GgufArchitecture(model);
         bool permute = cfg.RopeStyle == RopeStyle.Neox && arch is "llama" or "mistral";
 
@@ -48,10 +61,15 @@ public static unsafe class Quantizer
         var types = new List<(string, DType)>();
         void Matrix(string name, Tensor src, TensorRole role, int layer, int heads = 0)
         {
-            var t = recipe.TypeFor(role, src.Cols, layer, cfg.Layers);
+            bool keep = preQuantized?.Contains(src) == true;
+            var t = keep ? src.DType : recipe.TypeFor(role, src.Cols, layer, cfg.Layers);
             types.Add((name, t));
             int[]? order = heads > 0 && permute ? RopeRowOrder(src.Rows, heads) : null;
-            w.AddTensor(name, t, [src.Rows, src.Cols], s => WriteMatrix(s, src, t, order, name));
+            w.AddTensor(name, t, [src.Rows, src.Cols], s =>
+            {
+                if (keep) CopyRows(s, src, order);
+                else WriteMatrix(s, src, t, order, name);
+            });
         }
         void Vector(string name, float[] v, int heads = 0)
         {
@@ -144,6 +162,18 @@ public static unsafe class Quantizer
         var r = new float[v.Length];
         for (int i = 0; i < v.Length; i++) r[i] = v[order[i]];
         return r;
+    }
+
+    // Streams src's rows unchanged (blocks never span rows, so reordering rows keeps every block intact).
+    private static void CopyRows(Stream s, Tensor src, int[]? order)
+    {
+        if (order is null)
+        {
+            for (long off = 0; off < src.ByteLength; off += int.MaxValue / 2)
+                s.Write(new ReadOnlySpan<byte>(src.Data + off, (int)Math.Min(int.MaxValue / 2, src.ByteLength - off)));
+            return;
+        }
+        for (int r = 0; r < src.Rows; r++) s.Write(new ReadOnlySpan<byte>(src.Row(order[r]), (int)src.RowBytes));
     }
 
     // Streams [rows, cols] of src converted to t, in chunks quantized in parallel.

@@ -52,6 +52,9 @@ public sealed class TrainingRun
     public TrainRunResult Run(CancellationToken cancel = default, long? stopAfterStep = null)
     {
         if (_c.Dataset.Count == 0 && !(_c.TokenizedPath is { } tp && TokenizedShards.Exists(Resolve(tp)))) throw new InvalidDataException($"{_c.SourcePath ?? "config"}: 'dataset' is required");
+        // (--benchmark-steps may time LoRA on random base weights; a real run cannot learn anything that way.)
+        if (_c.FromScratch && _c.FinetuningType == "lora")
+            throw new InvalidDataException($"{_c.SourcePath ?? "config"}: finetuning_type: lora needs a base model ('model_name_or_path'); use finetuning_type: full from scratch");
         string outDir = Resolve(_c.OutputDir);
         Directory.CreateDirectory(outDir);
         using var opened = OpenModel();
@@ -335,7 +338,10 @@ public sealed class TrainingRun
 
     /// <summary>The built-in ChatML template (<c>template: chatml</c>).</summary>
     public const string ChatMlSource =
-        "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}" +
+        "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' }}{% if message['content'] %}{{ message['content'] }}{% endif %}" +
+        // Tool calls as Hermes/Qwen <tool_call> blocks, so function-call turns are trained rather than rendered empty.
+        "{% if message['tool_calls'] %}{% for tc in message['tool_calls'] %}{% if message['content'] or not loop.first %}{{ '\\n' }}{% endif %}" +
+        "{{ '<tool_call>\\n' + (tc['function'] | tojson) + '\\n</tool_call>' }}{% endfor %}{% endif %}{{ '<|im_end|>' + '\\n' }}{% endfor %}" +
         "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 }
 

@@ -148,9 +148,9 @@ public class PrepareAcceptanceTests : IDisposable
         ];
         Assert.Equal(expected.Select(Json), got.Select(g => Json(g.Example)));
         Assert.Equal(1, report.Dropped[DropReasons.InvalidRoleOrder]);
-        // The ChatML template renders a call as an assistant message and a result as a "tool" message.
+        // The ChatML template renders a call as an assistant <tool_call> block and a result as a "tool" message.
         AssertRendered(got[0].Record, Segments("You can use tools.",
-            ("user", "What is 12 times 7?"), ("assistant", call), ("tool", "{\"result\": 84}"), ("assistant", "12 times 7 is 84.")));
+            ("user", "What is 12 times 7?"), ("assistant", "<tool_call>\n" + call + "\n</tool_call>"), ("tool", "{\"result\": 84}"), ("assistant", "12 times 7 is 84.")));
         AssertRendered(got[1].Record, Segments(null, ("user", "Hi there"), ("assistant", "Hello! How can I help?"), ("user", "Tell me a fact."), ("assistant", "Cats sleep a lot.")));
     }
 

@@ -11,6 +11,8 @@ public sealed unsafe class MatMulTests
     // the integer kernel's 256-block scale segment.
     private static readonly (int Out, int In)[] FloatShapes = [(333, 1056), (37, 203), (130, 77), (9, 16)];
     private static readonly (int Out, int In)[] BlockShapes = [(333, 1056), (19, 96), (5, 32), (6, 8224)];
+    // K-quant super-blocks of 256: rows not a multiple of the 4-row decode pass, one to nine super-blocks per row.
+    private static readonly (int Out, int In)[] SuperBlockShapes = [(333, 768), (7, 256), (6, 2304)];
 
     public static TheoryData<DType, Isa, int> Cases()
     {
@@ -18,6 +20,10 @@ public sealed unsafe class MatMulTests
         foreach (var t in new[] { DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0 })
             foreach (var isa in KernelIsaCollection.Paths)
                 for (int n = 1; n <= 7; n++) data.Add(t, isa, n);
+        // Block types with a fused decode kernel (n = 1) and the dequantizing path beside it (n = 3).
+        foreach (var t in new[] { DType.Q5_0, DType.Q4_K, DType.Q6_K })
+            foreach (var isa in KernelIsaCollection.Paths)
+                foreach (int n in new[] { 1, 3 }) data.Add(t, isa, n);
         return data;
     }
 
@@ -31,7 +37,7 @@ public sealed unsafe class MatMulTests
     [MemberData(nameof(Cases))]
     public void ForwardMatchesScalarReference(DType t, Isa isa, int n)
     {
-        var shapes = DTypes.BlockSize(t) == 1 ? FloatShapes : BlockShapes;
+        var shapes = DTypes.BlockSize(t) switch { 1 => FloatShapes, 32 => BlockShapes, _ => SuperBlockShapes };
         using var pool = new ComputePool(3);
         foreach (var (outDim, inDim) in shapes)
         {
@@ -39,11 +45,11 @@ public sealed unsafe class MatMulTests
             var x = KernelTestData.Floats(n * 7 + inDim, n * inDim, scale: 2f);
             foreach (bool quantizedDecode in new[] { true, false })
             {
-                if (!quantizedDecode && (n > 1 || DTypes.BlockSize(t) == 1)) continue;
+                if (!quantizedDecode && (n > 1 || t is not (DType.Q8_0 or DType.Q4_0))) continue;
                 var y = Run(w.Tensor, x, n, isa, pool, quantizedDecode);
                 var expected = new float[n * outDim];
                 MatMul.ForwardScalar(w.Tensor, x, expected, n);
-                bool xQuantized = quantizedDecode && n == 1 && DTypes.BlockSize(t) == 32;
+                bool xQuantized = quantizedDecode && n == 1 && t is (DType.Q8_0 or DType.Q4_0);
                 for (int o = 0; o < outDim; o++)
                 {
                     var wr = KernelTestData.DequantRow(w.Tensor, o);
@@ -82,14 +88,15 @@ public sealed unsafe class MatMulTests
     }
 
     /// <summary>
-    /// One thread, so a single chunk of 45 rows with in = 8224 spans several L2 weight panels (14 rows each) and
-    /// a partial last one; n = 6 leaves a group of 2 activation rows after the groups of 4.
+    /// One thread, so a single chunk of 101 rows spans three prefill row blocks (48 + 48 + 5, the last group of 6
+    /// ragged) and in = 8224 spans 33 reduction slices of 256 with a partial last one (32); n = 35 leaves a partial
+    /// token panel on both the 32-token (AVX-512) and 16-token (AVX2) tiles.
     /// </summary>
     [Theory]
     [MemberData(nameof(TypesAndPaths))]
     public void PrefillAcrossSeveralWeightPanels(DType t, Isa isa)
     {
-        const int outDim = 45, inDim = 8224, n = 6;
+        const int outDim = 101, inDim = 8224, n = 35;
         using var pool = new ComputePool(1);
         using var w = KernelTestData.Weight(t, outDim, inDim, seed: 77);
         var x = KernelTestData.Floats(78, n * inDim);
@@ -151,6 +158,9 @@ public sealed unsafe class MatMulTests
     [InlineData(DType.BF16)]
     [InlineData(DType.Q8_0)]
     [InlineData(DType.Q4_0)]
+    [InlineData(DType.Q5_0)]
+    [InlineData(DType.Q4_K)]
+    [InlineData(DType.Q6_K)]
     public void DecodeDoesNotAllocate(DType t)
     {
         using var w = KernelTestData.Weight(t, 512, 1024, seed: 3);

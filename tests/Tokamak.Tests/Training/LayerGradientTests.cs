@@ -182,6 +182,29 @@ public class LayerGradientTests
         GradCheck.Check("dv", v, dv, F);
     }
 
+    [Fact]
+    public void AttentionAcrossQueryBlocksMatchesNaiveAndGradients()
+    {
+        // Sequences longer than the 64-row query blocks, one ending mid-block.
+        int heads = 4, kvHeads = 2, d = 8;
+        var seqs = PackedSequences.FromCuSeqlens([0, 70, 200]);
+        int T = seqs.Tokens;
+        var q = GradCheck.Random(T * heads * d, 11);
+        var k = GradCheck.Random(T * kvHeads * d, 12);
+        var v = GradCheck.Random(T * kvHeads * d, 13);
+        var r = GradCheck.Random(T * heads * d, 14);
+        var o = new float[q.Length]; var lse = new float[T * heads];
+        double F() { CausalAttention.Forward(q, k, v, seqs, o, lse, heads, kvHeads, d); return GradCheck.Weighted(o, r); }
+        F();
+        var naive = NaiveAttention(q, k, v, Enumerable.Range(0, T).Select(t => t < 70 ? 0 : 1).ToArray(), heads, kvHeads, d);
+        for (int i = 0; i < o.Length; i++) Assert.Equal(naive[i], o[i], 4);
+        var dq = new float[q.Length]; var dk = new float[k.Length]; var dv = new float[v.Length];
+        CausalAttention.Backward(r, q, k, v, o, lse, seqs, dq, dk, dv, heads, kvHeads, d);
+        GradCheck.Check("dq", q, dq, F);
+        GradCheck.Check("dk", k, dk, F);
+        GradCheck.Check("dv", v, dv, F);
+    }
+
     // Full masked softmax in double over every key; masks future tokens and tokens of other sequences.
     private static float[] NaiveAttention(float[] q, float[] k, float[] v, int[] seqId, int heads, int kvHeads, int d)
     {

@@ -115,8 +115,8 @@ public class ScratchPretrainTests
         const string tail = "stage: pt\noutput_dir: o\ndataset: d\n";
         var e = Assert.Throws<InvalidDataException>(() => TrainConfig.Parse("finetuning_type: full\n" + tail, "x.yaml"));
         Assert.Contains("model_name_or_path", e.Message);
-        e = Assert.Throws<InvalidDataException>(() => TrainConfig.Parse("hidden_size: 8\nfinetuning_type: lora\n" + tail, "x.yaml"));
-        Assert.Contains("x.yaml:2", e.Message);
+        e = Assert.Throws<InvalidDataException>(() => new TrainingRun(TrainConfig.Parse("hidden_size: 8\nfinetuning_type: lora\n" + tail, "x.yaml")).Run());
+        Assert.Contains("lora needs a base model", e.Message);
         e = Assert.Throws<InvalidDataException>(() => TrainConfig.Parse("model_name_or_path: m\nhidden_size: 8\n" + tail, "x.yaml"));
         Assert.Contains("x.yaml:2", e.Message);
         var c = TrainConfig.Parse("hidden_size: 32\nnum_attention_heads: 4\nfinetuning_type: full\n" + tail, "x.yaml");

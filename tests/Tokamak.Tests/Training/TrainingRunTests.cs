@@ -31,7 +31,7 @@ public class TrainingRunTests(Xunit.Abstractions.ITestOutputHelper output)
     [Fact]
     public void ExampleConfigsParse()
     {
-        foreach (var f in Directory.GetFiles(FindExamples(), "*.yaml")) TrainConfig.Load(f);
+        foreach (var f in Directory.GetFiles(FindExamples(), "*.yaml", SearchOption.AllDirectories)) TrainConfig.Load(f);
     }
 
     private static string FindExamples()

@@ -5,8 +5,11 @@ public enum KvCacheDType
 {
     /// <summary>IEEE binary32 keys and values (4 bytes per element).</summary>
     F32,
-    // Int8 (per token-and-head scale, like vLLM's fp8/int8 kv_cache_dtype) is planned; the pool layout keeps one
-    // data region per (layer, K|V) so a scale region can be added beside it without moving the data.
+    /// <summary>
+    /// Symmetric int8 with one F32 scale per (token, kv head): x ≈ scale·q, scale = max|x|/127 over the head's
+    /// HeadDim elements, quantized when written (1 byte per element plus 4 bytes per head row).
+    /// </summary>
+    Int8,
 }
 
 /// <summary>
@@ -51,11 +54,24 @@ public sealed record KvCacheSpec
     public int ElementBytes => DType switch
     {
         KvCacheDType.F32 => sizeof(float),
+        KvCacheDType.Int8 => sizeof(sbyte),
         _ => throw new NotSupportedException($"KV cache dtype {DType} is not implemented"),
     };
 
-    /// <summary>Bytes one block takes across all layers, K and V.</summary>
-    public long BytesPerBlock => (long)Layers * 2 * BlockElements * ElementBytes;
+    /// <summary>Scales of one block's K (or V) in one layer: <c>[BlockSize, KvHeads]</c> for int8, none for F32.</summary>
+    public int BlockScales => DType == KvCacheDType.Int8 ? BlockSize * KvHeads : 0;
+
+    /// <summary>Bytes one block takes across all layers, K and V (data plus scales).</summary>
+    public long BytesPerBlock => (long)Layers * 2 * ((long)BlockElements * ElementBytes + (long)BlockScales * sizeof(float));
+
+    /// <summary>Parses <c>f32</c> or <c>int8</c> (case-insensitive), as <c>--kv-cache-dtype</c> takes it.</summary>
+    /// <exception cref="ArgumentException">Not a KV cache type.</exception>
+    public static KvCacheDType ParseDType(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "f32" or "float32" or "auto" => KvCacheDType.F32,
+        "int8" or "i8" => KvCacheDType.Int8,
+        _ => throw new ArgumentException($"unknown KV cache dtype '{name}' (expected f32 or int8)"),
+    };
 
     /// <summary>Blocks needed to hold <paramref name="tokens"/> positions (only the last block may be partly empty).</summary>
     public int BlocksForTokens(int tokens) => tokens <= 0 ? 0 : (tokens + BlockSize - 1) / BlockSize;
@@ -67,7 +83,7 @@ public sealed record KvCacheSpec
             throw new ArgumentException($"KV cache spec needs positive layers, kv heads and head dim, got layers={Layers} kv_heads={KvHeads} head_dim={HeadDim}");
         if (BlockSize <= 0)
             throw new ArgumentException($"KV block size must be positive, got {BlockSize}");
-        if (DType != KvCacheDType.F32)
-            throw new ArgumentException($"KV cache dtype {DType} is not implemented (only F32)");
+        if (DType is not (KvCacheDType.F32 or KvCacheDType.Int8))
+            throw new ArgumentException($"KV cache dtype {DType} is not implemented (F32 or Int8)");
     }
 }

@@ -40,7 +40,7 @@ public static unsafe class PagedAttention
         fixed (float* qp = queries)
         fixed (float* op = output)
         {
-            var job = new Job(spec, pool.KeyBase(layer), pool.ValueBase(layer), tp, qp, op, startPosition, heads);
+            var job = new Job(spec, Source.Of(pool, layer), tp, qp, op, startPosition, heads);
             var compute = ComputePool.Shared;
             if (compute.Threads == 1 || work < ParallelWorkThreshold)
             {
@@ -69,8 +69,8 @@ public static unsafe class PagedAttention
         for (int p = 0; p < ctx; p++)
         {
             int block = blockTable[p / spec.BlockSize], slot = p % spec.BlockSize;
-            pool.KeyRow(layer, block, slot).CopyTo(k.AsSpan(p * kvDim));
-            pool.ValueRow(layer, block, slot).CopyTo(v.AsSpan(p * kvDim));
+            pool.ReadKey(layer, block, slot, k.AsSpan(p * kvDim));
+            pool.ReadValue(layer, block, slot, v.AsSpan(p * kvDim));
         }
         double scale = 1.0 / Math.Sqrt(hd);
         var scores = new double[ctx];
@@ -158,7 +158,7 @@ public static unsafe class PagedAttention
         {
             var job = new BatchJob
             {
-                Geometry = new Geometry(spec, heads), KBase = pool.KeyBase(layer), VBase = pool.ValueBase(layer),
+                Geometry = new Geometry(spec, heads), Kv = Source.Of(pool, layer),
                 Tables = tables, TableOffsets = offsets, Positions = positions, TokenSeq = tokenSeq, Q = qp, O = op, Heads = heads,
             };
             long work = 0;
@@ -171,16 +171,34 @@ public static unsafe class PagedAttention
     /// <summary>Block geometry shared by the kernels.</summary>
     private readonly struct Geometry(KvCacheSpec spec, int heads)
     {
-        public readonly int BlockSize = spec.BlockSize, HeadDim = spec.HeadDim, KvDim = spec.KvDim, BlockElements = spec.BlockElements;
+        public readonly int BlockSize = spec.BlockSize, HeadDim = spec.HeadDim, KvDim = spec.KvDim, BlockElements = spec.BlockElements, KvHeads = spec.KvHeads;
         public readonly int Group = heads / spec.KvHeads;
         public readonly float Scale = 1f / MathF.Sqrt(spec.HeadDim);
+    }
+
+    /// <summary>Where one layer's K/V live: F32 regions, or int8 regions with per (token, kv head) scales.</summary>
+    private readonly struct Source
+    {
+        public readonly float* K, V, KScale, VScale;
+        public readonly sbyte* K8, V8;
+        public readonly bool Int8;
+
+        private Source(float* k, float* v, sbyte* k8, sbyte* v8, float* ks, float* vs, bool int8)
+        {
+            K = k; V = v; K8 = k8; V8 = v8; KScale = ks; VScale = vs; Int8 = int8;
+        }
+
+        public static Source Of(KvPool pool, int layer) => pool.IsInt8
+            ? new Source(null, null, pool.KeyBase8(layer), pool.ValueBase8(layer), pool.KeyScaleBase(layer), pool.ValueScaleBase(layer), true)
+            : new Source(pool.KeyBase(layer), pool.ValueBase(layer), null, null, null, null, false);
     }
 
     /// <summary>(token, head) items of a whole batch, flattened as token·heads + head.</summary>
     private struct BatchJob : IRangeJob
     {
         public Geometry Geometry;
-        public float* KBase, VBase, Q, O;
+        public Source Kv;
+        public float* Q, O;
         public int* Tables, TableOffsets, Positions, TokenSeq;
         public int Heads;
 
@@ -188,18 +206,19 @@ public static unsafe class PagedAttention
         {
             int hd = Geometry.HeadDim;
             Span<float> scores = Geometry.BlockSize <= 1024 ? stackalloc float[Geometry.BlockSize] : new float[Geometry.BlockSize];
+            Span<float> row = hd <= 1024 ? stackalloc float[hd] : new float[hd];
             for (int item = start; item < end; item++)
             {
                 int tok = item / Heads, h = item % Heads;
                 int* table = Tables + TableOffsets[TokenSeq[tok]];
-                Attend(Geometry, KBase, VBase, table, new ReadOnlySpan<float>(Q + (long)item * hd, hd),
-                    new Span<float>(O + (long)item * hd, hd), Positions[tok] + 1, h / Geometry.Group, scores);
+                Attend(Geometry, Kv, table, new ReadOnlySpan<float>(Q + (long)item * hd, hd),
+                    new Span<float>(O + (long)item * hd, hd), Positions[tok] + 1, h / Geometry.Group, scores, row);
             }
         }
     }
 
     /// <summary>Pointers and geometry for one call; a class so the parallel path can hand <see cref="Run"/> out as a delegate.</summary>
-    private sealed class Job(KvCacheSpec spec, float* kBase, float* vBase, int* table, float* q, float* o, int p0, int heads)
+    private sealed class Job(KvCacheSpec spec, Source kv, int* table, float* q, float* o, int p0, int heads)
     {
         private readonly Geometry _g = new(spec, heads);
 
@@ -208,17 +227,20 @@ public static unsafe class PagedAttention
         {
             int hd = _g.HeadDim;
             Span<float> scores = _g.BlockSize <= 1024 ? stackalloc float[_g.BlockSize] : new float[_g.BlockSize];
+            Span<float> row = hd <= 1024 ? stackalloc float[hd] : new float[hd];
             for (int item = start; item < end; item++)
             {
                 int i = item / heads, h = item % heads;
-                Attend(_g, kBase, vBase, table, new ReadOnlySpan<float>(q + (long)item * hd, hd), new Span<float>(o + (long)item * hd, hd),
-                    p0 + i + 1, h / _g.Group, scores);
+                Attend(_g, kv, table, new ReadOnlySpan<float>(q + (long)item * hd, hd), new Span<float>(o + (long)item * hd, hd),
+                    p0 + i + 1, h / _g.Group, scores, row);
             }
         }
     }
 
     /// <summary>One query head against positions 0..ctx−1 of kv head <paramref name="kvh"/> (online softmax per block).</summary>
-    private static void Attend(in Geometry g, float* kBase, float* vBase, int* table, ReadOnlySpan<float> query, Span<float> acc, int ctx, int kvh, Span<float> scores)
+    /// <remarks>Int8: K·q = scale_k·(q·k8) and V rows enter the accumulator with weight p·scale_v, each int8 row
+    /// widened to F32 in <paramref name="row"/> [headDim] first.</remarks>
+    private static void Attend(in Geometry g, in Source kv, int* table, ReadOnlySpan<float> query, Span<float> acc, int ctx, int kvh, Span<float> scores, Span<float> row)
     {
         int bs = g.BlockSize, hd = g.HeadDim, kvDim = g.KvDim;
         acc.Clear();
@@ -228,10 +250,21 @@ public static unsafe class PagedAttention
         {
             int n = Math.Min(bs, ctx - b * bs);
             long baseOff = (long)table[b] * g.BlockElements + kvh * hd;  // slot 0 of this kv head in block b
-            float* kRow = kBase + baseOff, vRow = vBase + baseOff;
+            long scaleOff = (long)table[b] * bs * g.KvHeads + kvh;        // its scale, stride KvHeads per slot
             var s = scores[..n];
-            for (int t = 0; t < n; t++)
-                s[t] = TensorPrimitives.Dot(query, new ReadOnlySpan<float>(kRow + (long)t * kvDim, hd)) * g.Scale;
+            if (kv.Int8)
+            {
+                for (int t = 0; t < n; t++)
+                {
+                    TensorPrimitives.ConvertTruncating<sbyte, float>(new ReadOnlySpan<sbyte>(kv.K8 + baseOff + (long)t * kvDim, hd), row);
+                    s[t] = TensorPrimitives.Dot(query, row) * (kv.KScale[scaleOff + (long)t * g.KvHeads] * g.Scale);
+                }
+            }
+            else
+            {
+                for (int t = 0; t < n; t++)
+                    s[t] = TensorPrimitives.Dot(query, new ReadOnlySpan<float>(kv.K + baseOff + (long)t * kvDim, hd)) * g.Scale;
+            }
             float newMax = MathF.Max(runMax, TensorPrimitives.Max(s));
             if (newMax != runMax)
             {
@@ -245,7 +278,15 @@ public static unsafe class PagedAttention
             {
                 float p = MathF.Exp(s[t] - runMax);
                 runSum += p;
-                TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(vRow + (long)t * kvDim, hd), p, acc, acc);
+                if (kv.Int8)
+                {
+                    TensorPrimitives.ConvertTruncating<sbyte, float>(new ReadOnlySpan<sbyte>(kv.V8 + baseOff + (long)t * kvDim, hd), row);
+                    TensorPrimitives.MultiplyAdd(row, p * kv.VScale[scaleOff + (long)t * g.KvHeads], acc, acc);
+                }
+                else
+                {
+                    TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(kv.V + baseOff + (long)t * kvDim, hd), p, acc, acc);
+                }
             }
         }
         TensorPrimitives.Multiply(acc, 1f / runSum, acc);

@@ -1,4 +1,7 @@
+using Tokamak.Quantization;
 using Tokamak.Quantization.Calibration;
+using Tokamak.Tensors;
+using Tokamak.Tensors.Kernels;
 
 namespace Tokamak.Models.Architectures;
 
@@ -9,4 +12,17 @@ public sealed partial class LlamaModel
     /// GPTQ and SmoothQuant). Null costs one field read per projection group.
     /// </summary>
     public IActivationObserver? Observer { get; set; }
+
+    /// <summary>
+    /// When set, every decoder projection (Q, K, V, O, gate, up, down) of <see cref="Forward"/> is offered to it first
+    /// (e.g. SmoothQuant's W8A8 int8 GEMM); projections it declines run on <see cref="MatMul"/>.
+    /// </summary>
+    public ILinearOverride? LinearOverride { get; set; }
+
+    // x [n, w.Cols] → y [n, w.Rows]
+    private void Project(Tensor w, ReadOnlySpan<float> x, Span<float> y, int n)
+    {
+        if (LinearOverride is { } o && o.TryForward(w, x, y, n)) return;
+        MatMul.Forward(w, x, y, n);
+    }
 }

@@ -91,9 +91,9 @@ public sealed unsafe partial class LlamaModel
             RmsNorm.Forward(x, w.AttnNorm, xb, c.RmsEps);
             prof?.Lap(OpKind.RmsNorm, ref t, normFlops, normBytes);
             Observer?.Observe(l, LinearInput.Attention, xb, n);
-            MatMul.Forward(w.Wq, xb, q, n);
-            MatMul.Forward(w.Wk, xb, k, n);
-            MatMul.Forward(w.Wv, xb, v, n);
+            Project(w.Wq, xb, q, n);
+            Project(w.Wk, xb, k, n);
+            Project(w.Wv, xb, v, n);
             prof?.Lap(OpKind.QkvProjection, ref t, MatMulFlops(w.Wq, n) + MatMulFlops(w.Wk, n) + MatMulFlops(w.Wv, n),
                 MatMulBytes(w.Wq, n) + MatMulBytes(w.Wk, n) + MatMulBytes(w.Wv, n));
             var kCache = s.KeyCache(l);
@@ -123,7 +123,7 @@ public sealed unsafe partial class LlamaModel
             double keysRead = n * (double)start + n * (n + 1) / 2.0;
             prof?.Lap(OpKind.Attention, ref t, 4.0 * keysRead * qDim, 8.0 * keysRead * kvDim + 8.0 * n * qDim);
             Observer?.Observe(l, LinearInput.AttentionOutput, att, n);
-            MatMul.Forward(w.Wo, att, xb2, n);
+            Project(w.Wo, att, xb2, n);
             prof?.Lap(OpKind.OutputProjection, ref t, MatMulFlops(w.Wo, n), MatMulBytes(w.Wo, n));
             Activations.Add(x, xb2);
             prof?.Lap(OpKind.Residual, ref t, n * hidden, 12.0 * n * hidden);
@@ -131,13 +131,13 @@ public sealed unsafe partial class LlamaModel
             RmsNorm.Forward(x, w.FfnNorm, xb, c.RmsEps);
             prof?.Lap(OpKind.RmsNorm, ref t, normFlops, normBytes);
             Observer?.Observe(l, LinearInput.Mlp, xb, n);
-            MatMul.Forward(w.Gate, xb, gate, n);
-            MatMul.Forward(w.Up, xb, up, n);
+            Project(w.Gate, xb, gate, n);
+            Project(w.Up, xb, up, n);
             prof?.Lap(OpKind.GateUp, ref t, MatMulFlops(w.Gate, n) + MatMulFlops(w.Up, n), MatMulBytes(w.Gate, n) + MatMulBytes(w.Up, n));
             Activations.SwiGlu(gate, up);
             prof?.Lap(OpKind.SwiGlu, ref t, 6.0 * n * ff, 12.0 * n * ff);
             Observer?.Observe(l, LinearInput.Down, gate, n);
-            MatMul.Forward(w.Down, gate, xb2, n);
+            Project(w.Down, gate, xb2, n);
             prof?.Lap(OpKind.Down, ref t, MatMulFlops(w.Down, n), MatMulBytes(w.Down, n));
             Activations.Add(x, xb2);
             prof?.Lap(OpKind.Residual, ref t, n * hidden, 12.0 * n * hidden);

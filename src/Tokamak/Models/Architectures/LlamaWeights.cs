@@ -130,7 +130,7 @@ public sealed class LlamaWeights
     private static InvalidDataException Missing(ITensorSource src, string name)
     {
         if (src is GgufFile g && g.UnsupportedTensorTypes.TryGetValue(name, out uint type))
-            return new InvalidDataException($"tensor '{name}' is stored as {GgufTypes.Name(type)}, which Tokamak cannot run yet (F32, F16, BF16, Q8_0, Q4_0 are supported)");
+            return new InvalidDataException($"tensor '{name}' is stored as {GgufTypes.Name(type)}, which Tokamak cannot run yet (supported: {string.Join(", ", Enum.GetValues<DType>().Select(DTypes.Name))})");
         return new InvalidDataException($"tensor '{name}' is missing from the model file");
     }
 }

@@ -48,6 +48,7 @@ public static class LayerwiseQuantizer
         var weights = new LlamaWeights { Embedding = sw.Embedding, Output = sw.Output, FinalNorm = sw.FinalNorm, Layers = layers };
         var model = new LlamaModel(source.Config, weights);
         var buffers = new List<NativeBuffer>();
+        var quantized = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
         static float[] Floats(Tensor t)
         {
             var a = new float[t.ElementCount];
@@ -64,7 +65,9 @@ public static class LayerwiseQuantizer
                     var qm = quantize(t, input);
                     var buf = new NativeBuffer(DTypes.ByteCount(qm.Grid.Storage, t.ElementCount));
                     buffers.Add(buf);
-                    return qm.ToTensor(t.Name, buf);
+                    var qt = qm.ToTensor(t.Name, buf);
+                    quantized.Add(qt);
+                    return qt;
                 }
                 var w = layers[l];
                 layers[l] = new LlamaLayerWeights
@@ -75,7 +78,7 @@ public static class LayerwiseQuantizer
                     Gate = Q(w.Gate, LinearInput.Mlp), Up = Q(w.Up, LinearInput.Mlp), Down = Q(w.Down, LinearInput.Down),
                 };
             }
-            return new QuantizedModel(model, buffers);
+            return new QuantizedModel(model, buffers, quantized);
         }
         catch
         {

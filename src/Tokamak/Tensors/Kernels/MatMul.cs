@@ -45,6 +45,10 @@ public static unsafe class MatMul
             case DType.F16: RunFloat<F16Format>(w, x, y, n, isa, pool, grain); break;
             case DType.BF16: RunFloat<BF16Format>(w, x, y, n, isa, pool, grain); break;
             case DType.Q8_0 or DType.Q4_0 when n == 1 && Int8Decode(w.DType): RunQuantized(w, x, y, isa, pool, grain); break;
+            case DType.Q8_0 or DType.Q5_0 or DType.Q4_K or DType.Q6_K
+                when n == 1 && isa == Isa.Avx512 && inDim % DTypes.BlockSize(w.DType) == 0:
+                RunBlockDecode(w, x, y, pool, grain);
+                break;
             case DType.Q8_0: RunFloat<Q8_0Format>(w, x, y, n, isa, pool, grain); break;
             case DType.Q4_0: RunFloat<Q4_0Format>(w, x, y, n, isa, pool, grain); break;
             case DType.Q4_1 or DType.Q5_0 or DType.Q5_1 or DType.Q2_K or DType.Q3_K or DType.Q4_K or DType.Q5_K or DType.Q6_K:
@@ -57,9 +61,50 @@ public static unsafe class MatMul
     private static void RunFloat<TW>(Tensor w, float* x, float* y, int n, Isa isa, ComputePool pool, int grain)
         where TW : IWeightFormat
     {
+        if (n > 1 && isa != Isa.Scalar)
+        {
+            RunPrefill<FormatRows<TW>>(w, x, y, n, isa, pool);
+            return;
+        }
         var job = new FloatJob<TW>
         {
             W = w.Data, RowBytes = w.RowBytes, X = x, Y = y, N = n, In = w.Cols, Out = w.Rows, Isa = isa,
+        };
+        pool.For(w.Rows, grain, ref job);
+    }
+
+    /// <summary>n &gt; 1 on a SIMD path: <see cref="PrefillGemm"/> over activations packed once on this thread.</summary>
+    internal static void RunPrefill<TDec>(Tensor w, float* x, float* y, int n, Isa isa, ComputePool pool) where TDec : IRowDecoder
+    {
+        var job = new PrefillJob<TDec>
+        {
+            Type = w.DType, W = w.Data, RowBytes = w.RowBytes, Packed = PrefillGemm.PackActivations(x, n, w.Cols, isa),
+            Y = y, N = n, In = w.Cols, Out = w.Rows, Isa = isa,
+        };
+        // Whole 6-row tiles per chunk; ~4 chunks per thread for balance on a shared machine.
+        pool.For((w.Rows + PrefillGemm.MR - 1) / PrefillGemm.MR, 1, ref job);
+    }
+
+    private struct PrefillJob<TDec> : IRangeJob where TDec : IRowDecoder
+    {
+        public DType Type;
+        public byte* W;
+        public long RowBytes;
+        public float* Packed, Y;
+        public int N, In, Out;
+        public Isa Isa;
+
+        public readonly void Execute(int start, int end) =>
+            PrefillGemm.Rows<TDec>(Type, W, RowBytes, Packed, Y, N, In, Out, start * PrefillGemm.MR,
+                Math.Min(Out, end * PrefillGemm.MR), Isa);
+    }
+
+    private static void RunBlockDecode(Tensor w, float* x, float* y, ComputePool pool, int grain)
+    {
+        var job = new BlockDecodeJob
+        {
+            Type = w.DType, W = w.Data, RowBytes = w.RowBytes, X = x, Y = y, In = w.Cols,
+            XSum = w.DType is DType.Q4_K ? MatVecBlockKernels.BlockSums(x, w.Cols) : null,
         };
         pool.For(w.Rows, grain, ref job);
     }
@@ -85,15 +130,25 @@ public static unsafe class MatMul
 
         public readonly void Execute(int start, int end)
         {
-            if (N > 1 && Isa != Isa.Scalar)
-                MatMulFloatKernels.Prefill<TW>(W, RowBytes, X, Y, N, In, Out, start, end, Isa == Isa.Avx512);
-            else if (Isa == Isa.Avx512 && In % TW.VectorMultiple == 0)
+            if (Isa == Isa.Avx512 && In % TW.VectorMultiple == 0)
                 MatMulFloatKernels.Rows512<TW>(W, RowBytes, X, Y, N, In, Out, start, end);
             else if (Isa != Isa.Scalar)
                 MatMulFloatKernels.Rows256<TW>(W, RowBytes, X, Y, N, In, Out, start, end);
             else
                 MatMulFloatKernels.RowsScalar<TW>(W, RowBytes, X, Y, N, In, Out, start, end);
         }
+    }
+
+    private struct BlockDecodeJob : IRangeJob
+    {
+        public DType Type;
+        public byte* W;
+        public long RowBytes;
+        public float* X, XSum, Y;
+        public int In;
+
+        public readonly void Execute(int start, int end) =>
+            MatVecBlockKernels.Rows(Type, W, RowBytes, X, XSum, Y, In, start, end);
     }
 
     private struct QuantizedJob : IRangeJob

@@ -14,6 +14,11 @@ internal static unsafe class DequantMatMul
 
     public static void Run(Tensor w, float* x, float* y, int n, Isa isa, ComputePool pool, int grain)
     {
+        if (n > 1 && isa != Isa.Scalar)
+        {
+            MatMul.RunPrefill<BlockTypeRows>(w, x, y, n, isa, pool);
+            return;
+        }
         var job = new Job { Type = w.DType, W = w.Data, RowBytes = w.RowBytes, X = x, Y = y, N = n, In = w.Cols, Out = w.Rows, Isa = isa };
         pool.For(w.Rows, grain, ref job);
     }

@@ -192,8 +192,6 @@ public sealed class TrainConfig
             throw new InvalidDataException($"{source}: give 'model_name_or_path', or a model shape to train from scratch ('model_config' or hidden_size, num_hidden_layers, ...)");
         if (!c.FromScratch && (c.ModelConfig is not null || !c.Shape.IsEmpty))
             throw new InvalidDataException($"{Where(c.ModelConfig is not null ? "model_config" : ModelShape.FirstKey(lines.Keys)!)}: model shape keys only apply from scratch; remove them or 'model_name_or_path'");
-        if (c.FromScratch && c.FinetuningType == "lora")
-            throw new InvalidDataException($"{Where("finetuning_type")}: LoRA needs a base model ('model_name_or_path'); use finetuning_type: full from scratch");
         if (c.Bf16 && c.Fp16) throw new InvalidDataException($"{Where("fp16")}: choose one of bf16 and fp16");
         if (c.OutputDir.Length == 0) throw new InvalidDataException($"{source}: 'output_dir' is required");
         if (c.FinetuningType == "lora")

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Tokamak.Training.Kernels;
 
 /// <summary>
@@ -11,6 +13,7 @@ internal static unsafe class GemmPacking
     /// Rows [i0, i0 + rows) × reduction [p0, p0 + kc) of A into <c>⌈rows / MR⌉</c> panels of <c>[kc, MR]</c>
     /// (zero-padded). A(i, p) is <c>a[i·lda + p]</c>, or <c>a[p·lda + i]</c> when <paramref name="trans"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA<TRound>(float* a, int lda, bool trans, int i0, int rows, int p0, int kc, float* dst)
         where TRound : struct, IOperandRounding
     {
@@ -44,6 +47,7 @@ internal static unsafe class GemmPacking
     /// Reduction [p0, p0 + kc) × columns [j0, j0 + cols) of B into <c>⌈cols / nr⌉</c> panels of <c>[kc, nr]</c>
     /// (zero-padded). B(p, j) is <c>b[p·ldb + j]</c>, or <c>b[j·ldb + p]</c> when <paramref name="trans"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB<TRound>(float* b, int ldb, bool trans, int p0, int kc, int j0, int cols, int nr, float* dst)
         where TRound : struct, IOperandRounding
     {

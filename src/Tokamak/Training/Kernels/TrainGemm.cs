@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tokamak.Tensors.Kernels;
 
 namespace Tokamak.Training.Kernels;
@@ -51,20 +52,50 @@ public static unsafe class TrainGemm
             TrainGemmReference.Multiply(a, transA, b, transB, c, m, n, k, accumulate, precision);
             return;
         }
+        fixed (float* pa = a, pb = b, pc = c)
+            Strided(pa, transA ? m : k, transA, pb, transB ? k : n, transB, pc, n, m, n, k, accumulate, precision);
+    }
+
+    /// <summary>
+    /// Pointer form with explicit row strides (<paramref name="lda"/>, <paramref name="ldb"/>, <paramref name="ldc"/>
+    /// in floats), for sub-blocks such as one attention head's columns. No bounds checks: the caller owns the shapes.
+    /// Called from inside a pool job it runs on the calling thread.
+    /// </summary>
+    internal static void Strided(float* a, int lda, bool transA, float* b, int ldb, bool transB, float* c, int ldc,
+        int m, int n, int k, bool accumulate, MatMulPrecision precision = MatMulPrecision.F32)
+    {
+        if (m <= 0 || n <= 0) return;
+        if (k <= 0)
+        {
+            if (!accumulate) for (int i = 0; i < m; i++) new Span<float>(c + (long)i * ldc, n).Clear();
+            return;
+        }
+        var isa = KernelIsa.Active;
+        if (isa == Isa.Scalar)
+        {
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                {
+                    float sum = 0;
+                    for (int p = 0; p < k; p++)
+                        sum += TrainGemmReference.Round(transA ? a[(long)p * lda + i] : a[(long)i * lda + p], precision)
+                            * TrainGemmReference.Round(transB ? b[(long)j * ldb + p] : b[(long)p * ldb + j], precision);
+                    float* cij = c + (long)i * ldc + j;
+                    *cij = accumulate ? *cij + sum : sum;
+                }
+            return;
+        }
         int nr = isa == Isa.Avx512 ? 32 : 16;
         var pool = ComputePool.Shared;
         var (mc, nc) = TilePlan(m, n, nr, pool.Threads);
-        fixed (float* pa = a, pb = b, pc = c)
+        var job = new TileJob
         {
-            var job = new TileJob
-            {
-                A = pa, B = pb, C = pc, Lda = transA ? m : k, Ldb = transB ? k : n, TransA = transA, TransB = transB,
-                M = m, N = n, K = k, Mc = mc, Nc = nc, NTiles = (n + nc - 1) / nc, Accumulate = accumulate,
-                Precision = precision, Wide = isa == Isa.Avx512,
-            };
-            int tiles = ((m + mc - 1) / mc) * job.NTiles;
-            pool.For(tiles, 1, ref job);
-        }
+            A = a, B = b, C = c, Lda = lda, Ldb = ldb, Ldc = ldc, TransA = transA, TransB = transB,
+            M = m, N = n, K = k, Mc = mc, Nc = nc, NTiles = (n + nc - 1) / nc, Accumulate = accumulate,
+            Precision = precision, Wide = isa == Isa.Avx512,
+        };
+        int tiles = ((m + mc - 1) / mc) * job.NTiles;
+        pool.For(tiles, 1, ref job);
     }
 
     // Shrinks the tiles until every thread has about two to take (small products, few tokens).
@@ -86,7 +117,7 @@ public static unsafe class TrainGemm
     private struct TileJob : IRangeJob
     {
         public float* A, B, C;
-        public int Lda, Ldb, M, N, K, Mc, Nc, NTiles;
+        public int Lda, Ldb, Ldc, M, N, K, Mc, Nc, NTiles;
         public bool TransA, TransB, Accumulate, Wide;
         public MatMulPrecision Precision;
 
@@ -108,6 +139,7 @@ public static unsafe class TrainGemm
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private readonly void Tile<TRound, TKernel>(int i0, int rows, int j0, int cols)
             where TRound : struct, IOperandRounding where TKernel : struct, IMicroKernel
         {
@@ -131,17 +163,17 @@ public static unsafe class TrainGemm
                     {
                         int h = Math.Min(MR, rows - ir);
                         float* ap = packA + (long)ir * kc;
-                        float* cp = C + (long)(i0 + ir) * N + j0 + jr;
+                        float* cp = C + (long)(i0 + ir) * Ldc + j0 + jr;
                         if (h == MR && w == nr)
                         {
-                            TKernel.Run(kc, ap, bp, cp, N, add);
+                            TKernel.Run(kc, ap, bp, cp, Ldc, add);
                             continue;
                         }
                         // Ragged edge: full tile into scratch, then only the valid part into C.
                         TKernel.Run(kc, ap, bp, tile, nr, false);
                         for (int r = 0; r < h; r++)
                         {
-                            float* cr = cp + (long)r * N, tr = tile + r * nr;
+                            float* cr = cp + (long)r * Ldc, tr = tile + r * nr;
                             if (add) for (int j = 0; j < w; j++) cr[j] += tr[j];
                             else for (int j = 0; j < w; j++) cr[j] = tr[j];
                         }

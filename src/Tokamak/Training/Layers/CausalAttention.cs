@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Tokamak.Tensors.Kernels;
+using Tokamak.Training.Kernels;
 
 namespace Tokamak.Training.Layers;
 
@@ -23,38 +24,10 @@ public static class CausalAttention
         {
             fixed (float* pq = q, pk = k, pv = v, po = output, pl = lse)
             {
-                float* qp = pq, kp = pk, vp = pv, op = po, lp = pl;
-                int[] starts = seqs.Starts;
-                ComputePool.Shared.For(T * heads, 4, (begin, end) =>
-                {
-                    var scores = new float[T];
-                    for (int item = begin; item < end; item++)
-                        Row(qp, kp, vp, op, lp, starts, item / heads, item % heads, heads, kvHeads, headDim, scores);
-                });
+                var job = new Job { Q = pq, K = pk, V = pv, O = po, Lse = pl, Cu = seqs.CuSeqlens, Heads = heads, KvHeads = kvHeads, D = headDim, Backward = false };
+                ComputePool.Shared.For(seqs.Count * heads, 1, ref job);
             }
         }
-    }
-
-    private static unsafe void Row(float* q, float* k, float* v, float* o, float* lse, int[] starts, int t, int h,
-        int heads, int kvHeads, int D, float[] scores)
-    {
-        int group = heads / kvHeads, kh = h / group, qRow = heads * D, kvRow = kvHeads * D;
-        float scale = 1f / MathF.Sqrt(D);
-        var qv = new ReadOnlySpan<float>(q + (long)t * qRow + h * D, D);
-        int s0 = starts[t], len = t - s0 + 1;
-        var sc = scores.AsSpan(0, len);
-        for (int j = 0; j < len; j++)
-            sc[j] = TensorPrimitives.Dot(qv, new ReadOnlySpan<float>(k + (long)(s0 + j) * kvRow + kh * D, D)) * scale;
-        float max = TensorPrimitives.Max(sc);
-        TensorPrimitives.Subtract(sc, max, sc);
-        TensorPrimitives.Exp(sc, sc);
-        float sum = TensorPrimitives.Sum(sc);
-        var ov = new Span<float>(o + (long)t * qRow + h * D, D);
-        ov.Clear();
-        float inv = 1f / sum;
-        for (int j = 0; j < len; j++)
-            TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(v + (long)(s0 + j) * kvRow + kh * D, D), sc[j] * inv, ov, ov);
-        lse[(long)t * heads + h] = max + MathF.Log(sum);
     }
 
     /// <summary>
@@ -72,46 +45,121 @@ public static class CausalAttention
         {
             fixed (float* pdo = dOut, pq = q, pk = k, pv = v, po = output, pl = lse, pdq = dq, pdk = dk, pdv = dv)
             {
-                float* dop = pdo, qp = pq, kp = pk, vp = pv, op = po, lp = pl, dqp = pdq, dkp = pdk, dvp = pdv;
-                int[] cu = seqs.CuSeqlens;
-                int items = seqs.Count * kvHeads;
-                ComputePool.Shared.For(items, 1, (begin, end) =>
+                var job = new Job
                 {
-                    for (int item = begin; item < end; item++)
-                        BackwardBlock(dop, qp, kp, vp, op, lp, dqp, dkp, dvp, cu[item / kvHeads], cu[item / kvHeads + 1], item % kvHeads, heads, kvHeads, headDim);
-                });
+                    Q = pq, K = pk, V = pv, O = po, Lse = pl, DOut = pdo, DQ = pdq, DK = pdk, DV = pdv, Cu = seqs.CuSeqlens,
+                    Heads = heads, KvHeads = kvHeads, D = headDim, Backward = true,
+                };
+                ComputePool.Shared.For(seqs.Count * kvHeads, 1, ref job);
             }
         }
     }
 
-    private static unsafe void BackwardBlock(float* dOut, float* q, float* k, float* v, float* o, float* lse,
-        float* dq, float* dk, float* dv, int s0, int s1, int kh, int heads, int kvHeads, int D)
+    // Query rows per block: scores live in a [RowBlock, len] scratch, and only keys [0, end of block) are touched,
+    // so the causal upper triangle costs at most one block of wasted work per row block.
+    private const int RowBlock = 64;
+
+    [ThreadStatic] private static float[]? _scratch;
+
+    private unsafe struct Job : IRangeJob
     {
-        int group = heads / kvHeads, qRow = heads * D, kvRow = kvHeads * D;
-        float scale = 1f / MathF.Sqrt(D);
-        for (int h = kh * group; h < (kh + 1) * group; h++)
-            for (int t = s0; t < s1; t++)
+        public float* Q, K, V, O, Lse, DOut, DQ, DK, DV;
+        public int[] Cu;
+        public int Heads, KvHeads, D;
+        public bool Backward;
+
+        public readonly void Execute(int start, int end)
+        {
+            for (int item = start; item < end; item++)
             {
-                long qi = (long)t * qRow + h * D;
-                var qv = new ReadOnlySpan<float>(q + qi, D);
-                var dov = new ReadOnlySpan<float>(dOut + qi, D);
-                var dqv = new Span<float>(dq + qi, D);
-                float rowDot = TensorPrimitives.Dot(dov, new ReadOnlySpan<float>(o + qi, D)); // Σ_j p_j · dp_j
-                float l = lse[(long)t * heads + h];
-                for (int j = s0; j <= t; j++)
+                if (Backward)
                 {
-                    long ki = (long)j * kvRow + kh * D;
-                    var kv = new ReadOnlySpan<float>(k + ki, D);
-                    var vv = new ReadOnlySpan<float>(v + ki, D);
-                    float p = MathF.Exp(TensorPrimitives.Dot(qv, kv) * scale - l);
-                    var dvv = new Span<float>(dv + ki, D);
-                    TensorPrimitives.MultiplyAdd(dov, p, dvv, dvv);
-                    float ds = p * (TensorPrimitives.Dot(dov, vv) - rowDot) * scale;
-                    TensorPrimitives.MultiplyAdd(kv, ds, dqv, dqv);
-                    var dkv = new Span<float>(dk + ki, D);
-                    TensorPrimitives.MultiplyAdd(qv, ds, dkv, dkv);
+                    int s = item / KvHeads, kh = item % KvHeads, group = Heads / KvHeads;
+                    for (int h = kh * group; h < (kh + 1) * group; h++) HeadBackward(Cu[s], Cu[s + 1], h);
                 }
+                else HeadForward(Cu[item / Heads], Cu[item / Heads + 1], item % Heads);
             }
+        }
+
+        private static float* Scratch(int floats)
+        {
+            var a = _scratch;
+            if (a == null || a.Length < floats) _scratch = a = GC.AllocateUninitializedArray<float>(floats, pinned: true);
+            return (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref a[0]);
+        }
+
+        // out_h = softmax(q_h · k_hᵀ / √D) · v_h for one sequence [s0, s1) and query head h.
+        private readonly void HeadForward(int s0, int s1, int h)
+        {
+            int len = s1 - s0, kh = h / (Heads / KvHeads), qRow = Heads * D, kvRow = KvHeads * D;
+            float scale = 1f / MathF.Sqrt(D);
+            float* q = Q + (long)s0 * qRow + h * D, k = K + (long)s0 * kvRow + kh * D, v = V + (long)s0 * kvRow + kh * D;
+            float* o = O + (long)s0 * qRow + h * D;
+            float* p = Scratch(RowBlock * len);
+            for (int i0 = 0; i0 < len; i0 += RowBlock)
+            {
+                int rows = Math.Min(RowBlock, len - i0), keys = i0 + rows;
+                // p [rows, keys] = q [i0.., D] · k [0..keys, D]ᵀ
+                TrainGemm.Strided(q + (long)i0 * qRow, qRow, false, k, kvRow, true, p, len, rows, keys, D, false);
+                for (int r = 0; r < rows; r++)
+                {
+                    var row = new Span<float>(p + (long)r * len, keys);
+                    int valid = i0 + r + 1;
+                    var sc = row[..valid];
+                    TensorPrimitives.Multiply(sc, scale, sc);
+                    float max = TensorPrimitives.Max(sc);
+                    TensorPrimitives.Subtract(sc, max, sc);
+                    TensorPrimitives.Exp(sc, sc);
+                    float sum = TensorPrimitives.Sum(sc);
+                    TensorPrimitives.Multiply(sc, 1f / sum, sc);
+                    row[valid..].Clear();
+                    Lse[(long)(s0 + i0 + r) * Heads + h] = max + MathF.Log(sum);
+                }
+                // out [i0.., D] = p [rows, keys] · v [0..keys, D]
+                TrainGemm.Strided(p, len, false, v, kvRow, false, o + (long)i0 * qRow, qRow, rows, D, keys, false);
+            }
+        }
+
+        // Flash-attention backward from the saved log-sum-exp: P is recomputed block by block.
+        private readonly void HeadBackward(int s0, int s1, int h)
+        {
+            int len = s1 - s0, kh = h / (Heads / KvHeads), qRow = Heads * D, kvRow = KvHeads * D;
+            float scale = 1f / MathF.Sqrt(D);
+            long qOff = (long)s0 * qRow + h * D, kvOff = (long)s0 * kvRow + kh * D;
+            float* q = Q + qOff, o = O + qOff, dO = DOut + qOff, dq = DQ + qOff;
+            float* k = K + kvOff, v = V + kvOff, dk = DK + kvOff, dv = DV + kvOff;
+            float* p = Scratch(2 * RowBlock * len);
+            float* dp = p + RowBlock * len;
+            for (int i0 = 0; i0 < len; i0 += RowBlock)
+            {
+                int rows = Math.Min(RowBlock, len - i0), keys = i0 + rows;
+                TrainGemm.Strided(q + (long)i0 * qRow, qRow, false, k, kvRow, true, p, len, rows, keys, D, false);
+                // dp [rows, keys] = dO [i0.., D] · v [0..keys, D]ᵀ
+                TrainGemm.Strided(dO + (long)i0 * qRow, qRow, false, v, kvRow, true, dp, len, rows, keys, D, false);
+                for (int r = 0; r < rows; r++)
+                {
+                    int t = i0 + r, valid = t + 1;
+                    var pr = new Span<float>(p + (long)r * len, keys);
+                    var dr = new Span<float>(dp + (long)r * len, keys);
+                    var sc = pr[..valid];
+                    // P = exp(s·scale − lse); dS = P ⊙ (dP − Σ_j P_j dP_j) · scale, with Σ_j P_j dP_j = dO·O.
+                    TensorPrimitives.Multiply(sc, scale, sc);
+                    TensorPrimitives.Subtract(sc, Lse[(long)(s0 + t) * Heads + h], sc);
+                    TensorPrimitives.Exp(sc, sc);
+                    float rowDot = TensorPrimitives.Dot(new ReadOnlySpan<float>(dO + (long)t * qRow, D), new ReadOnlySpan<float>(o + (long)t * qRow, D));
+                    var ds = dr[..valid];
+                    TensorPrimitives.Subtract(ds, rowDot, ds);
+                    TensorPrimitives.Multiply(ds, sc, ds);
+                    TensorPrimitives.Multiply(ds, scale, ds);
+                    pr[valid..].Clear();
+                    dr[valid..].Clear();
+                }
+                // dv [0..keys] += Pᵀ · dO [i0..]; dq [i0..] += dS · k [0..keys]; dk [0..keys] += dSᵀ · q [i0..]
+                TrainGemm.Strided(p, len, true, dO + (long)i0 * qRow, qRow, false, dv, kvRow, keys, D, rows, true);
+                TrainGemm.Strided(dp, len, false, k, kvRow, false, dq + (long)i0 * qRow, qRow, rows, D, keys, true);
+                TrainGemm.Strided(dp, len, true, q + (long)i0 * qRow, qRow, false, dk, kvRow, keys, D, rows, true);
+            }
+        }
     }
 
     private static void Check(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, ReadOnlySpan<float> o,

@@ -24,6 +24,7 @@ internal static class CliApp
             EvalCommand.Create(),
             RooflineCommand.Create(),
             GptqCommand.Create(),
+            SmoothQuantCommand.Create(),
         };
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

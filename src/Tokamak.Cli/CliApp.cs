@@ -26,6 +26,7 @@ internal static class CliApp
             GptqCommand.Create(),
             DataCommand.Create(),
             RecipeCommand.Create(),
+            SmoothQuantCommand.Create(),
         };
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

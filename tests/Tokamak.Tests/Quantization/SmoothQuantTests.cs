@@ -169,6 +169,36 @@ public sealed class SmoothQuantTests(ITestOutputHelper output) : IDisposable
         Assert.True(outliers < perToken, $"outlier channels in F32 {outliers} vs none {perToken}");
     }
 
+    /// <summary>Per-token activation scales make each row independent of the batch, so the engine's paged forward
+    /// gives the single-sequence W8A8 logits.</summary>
+    [Fact]
+    public void W8A8RunsInThePagedForward()
+    {
+        using var m = ModelLoader.Load(TestPaths.Model("tinystories-656k"));
+        var q = new W8A8Model(m.Model, Int8Granularity.PerChannel).Model;
+        var prompt = m.Tokenizer.Encode(Text[..400], addSpecialTokens: true).Take(40).ToArray();
+        using var s = q.CreateState(64);
+        q.Forward(s, prompt);
+        using var f = m.Model.CreateState(64);
+        m.Model.Forward(f, prompt);
+
+        var spec = new Tokamak.Engine.Kv.KvCacheSpec(m.Config.Layers, m.Config.KvHeads, m.Config.HeadDim, 16);
+        using var pool = new Tokamak.Engine.Kv.KvPool(spec, 4);
+        using var state = new Tokamak.Engine.PagedForwardState(m.Config, 64, 1);
+        var batch = new Tokamak.Engine.Kv.PagedBatch();
+        int row = batch.Add(prompt, 0, [0, 1, 2], true);
+        q.ForwardPaged(batch, pool, state);
+        var paged = state.Logits(row);
+        double worst = 0, fromF32 = 0;
+        for (int i = 0; i < paged.Length; i++)
+        {
+            worst = Math.Max(worst, Math.Abs(paged[i] - s.Logits[i]));
+            fromF32 = Math.Max(fromF32, Math.Abs(paged[i] - f.Logits[i]));
+        }
+        Assert.True(worst < 1e-3, $"paged W8A8 vs single-sequence W8A8: {worst}");
+        Assert.True(fromF32 > 10 * worst, $"W8A8 should differ from F32 ({fromF32}) more than paged from single ({worst})");
+    }
+
     [Fact]
     public void BadInputsGiveClearErrors()
     {

@@ -14,8 +14,9 @@ public sealed partial class LlamaModel
     public IActivationObserver? Observer { get; set; }
 
     /// <summary>
-    /// When set, every decoder projection (Q, K, V, O, gate, up, down) of <see cref="Forward"/> is offered to it first
-    /// (e.g. SmoothQuant's W8A8 int8 GEMM); projections it declines run on <see cref="MatMul"/>.
+    /// When set, every decoder projection (Q, K, V, O, gate, up, down) is offered to it first
+    /// (e.g. SmoothQuant's W8A8 int8 GEMM), in <see cref="Forward"/> and <see cref="ForwardPaged"/>; projections it
+    /// declines run on <see cref="MatMul"/>.
     /// </summary>
     public ILinearOverride? LinearOverride { get; set; }
 

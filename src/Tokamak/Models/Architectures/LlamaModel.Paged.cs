@@ -64,9 +64,9 @@ public sealed unsafe partial class LlamaModel
         {
             var w = Weights.Layers[l];
             RmsNorm.Forward(x, w.AttnNorm, xb, c.RmsEps);
-            MatMul.Forward(w.Wq, xb, q, n);
-            MatMul.Forward(w.Wk, xb, k, n);
-            MatMul.Forward(w.Wv, xb, v, n);
+            Project(w.Wq, xb, q, n);
+            Project(w.Wk, xb, k, n);
+            Project(w.Wv, xb, v, n);
             for (int i = 0; i < n; i++)
             {
                 var qi = q.Slice(i * qDim, qDim);
@@ -85,14 +85,14 @@ public sealed unsafe partial class LlamaModel
                 pool.WriteAt(l, batch.BlockTable(s), batch.StartPosition(s), k.Slice(t0 * kvDim, cnt * kvDim), v.Slice(t0 * kvDim, cnt * kvDim));
             }
             PagedAttention.ForwardBatch(pool, l, batch, q, c.Heads, att);
-            MatMul.Forward(w.Wo, att, xb2, n);
+            Project(w.Wo, att, xb2, n);
             Activations.Add(x, xb2);
 
             RmsNorm.Forward(x, w.FfnNorm, xb, c.RmsEps);
-            MatMul.Forward(w.Gate, xb, gate, n);
-            MatMul.Forward(w.Up, xb, up, n);
+            Project(w.Gate, xb, gate, n);
+            Project(w.Up, xb, up, n);
             Activations.SwiGlu(gate, up);
-            MatMul.Forward(w.Down, gate, xb2, n);
+            Project(w.Down, gate, xb2, n);
             Activations.Add(x, xb2);
         }
 

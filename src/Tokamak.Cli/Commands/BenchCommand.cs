@@ -67,6 +67,7 @@ internal static class BenchCommand
                 decode.Add(ng / td);
             }
             double bw = MemoryBandwidth.MeasureReadGBs();
+            double peak = FmaPeak.MeasureGFlops();
             long bytes = ModelFacts.WeightBytes(m);
             double decodeMedian = Median(decode), prefillMedian = Median(prefill);
             var result = new
@@ -82,6 +83,8 @@ internal static class BenchCommand
                 measured_bandwidth_gb_s = Math.Round(bw, 2),
                 decode_limit_tok_s = Math.Round(bw * 1e9 / bytes, 2),
                 decode_fraction_of_limit = Math.Round(decodeMedian * bytes / (bw * 1e9), 3),
+                fma_peak_gflop_s = Math.Round(peak, 1),
+                prefill_gflop_s = Math.Round(prefillMedian * ModelFacts.MatMulFlopsPerToken(m) / 1e9, 1),
             };
             if (format == "json") Console.WriteLine(JsonSerializer.Serialize(result));
             else
@@ -89,6 +92,7 @@ internal static class BenchCommand
                 Console.WriteLine($"prefill  {result.prefill_tok_s,10:F1} tok/s  ({np} tokens)");
                 Console.WriteLine($"decode   {result.decode_tok_s,10:F1} tok/s  ({ng} tokens) = {result.decode_weight_gb_s:F1} GB/s of weights");
                 Console.WriteLine($"limit    {result.decode_limit_tok_s,10:F1} tok/s  (read bandwidth {bw:F1} GB/s ÷ {bytes / 1048576.0:F0} MiB) → {result.decode_fraction_of_limit:P0}");
+                Console.WriteLine($"prefill  {result.prefill_gflop_s,10:F1} GFLOP/s of matmuls (F32 FMA peak {peak:F1} GFLOP/s) → {result.prefill_gflop_s / peak:P0}");
             }
             return 0;
         });

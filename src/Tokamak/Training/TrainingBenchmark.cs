@@ -40,7 +40,7 @@ public static class TrainingBenchmark
     {
         if (steps < 1) throw new ArgumentException($"benchmark needs at least one step, got {steps}");
         log ??= _ => { };
-        double peak = FmaPeak.MeasureGflops(TimeSpan.FromMilliseconds(300));
+        double peak = Tokamak.Tensors.Kernels.FmaPeak.MeasureGFlops();
         log($"fp32 FMA peak: {peak:F0} GFLOP/s on {ComputePool.Shared.Threads} threads ({KernelIsa.Active})");
         using var opened = new TrainingRun(config).OpenModel(needTokenizer: false);
         var model = opened.Model;

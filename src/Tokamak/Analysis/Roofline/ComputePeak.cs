@@ -15,18 +15,8 @@ public static class ComputePeak
 {
     private const int Accumulators = 12;
 
-    /// <summary>Best-of-<paramref name="repeats"/> fp32 fused multiply-add throughput, GFLOP/s (2 FLOPs per lane per FMA).</summary>
-    public static double Fp32GFlops(long itersPerThread = 4_000_000, int repeats = 3)
-    {
-        int threads = ComputePool.Shared.Threads;
-        double lanes = Vector512.IsHardwareAccelerated ? 16 : Vector256.IsHardwareAccelerated ? 8 : Vector<float>.Count;
-        double flops = 2.0 * lanes * Accumulators * itersPerThread * threads;
-        var sink = new float[threads * 16];
-        return Best(repeats, flops, () => ComputePool.Shared.For(threads, 1, (from, to) =>
-        {
-            for (int t = from; t < to; t++) sink[t * 16] += Vector512.IsHardwareAccelerated ? Fma512(itersPerThread) : Fma256(itersPerThread);
-        })) / 1e9;
-    }
+    /// <summary>fp32 fused multiply-add throughput, GFLOP/s: the kernel layer's <see cref="FmaPeak"/>, so every report uses one measurement.</summary>
+    public static double Fp32GFlops() => FmaPeak.MeasureGFlops();
 
     /// <summary>
     /// Best-of-<paramref name="repeats"/> 8-bit integer dot-product throughput, GOP/s (a multiply and an add per
@@ -60,41 +50,7 @@ public static class ComputePeak
         return best;
     }
 
-    private static float Fma512(long iters)
-    {
-        var a = Vector512.Create(0.999f);
-        var b = Vector512.Create(1e-7f);
-        Vector512<float> c0 = Vector512.Create(1f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
-        Vector512<float> c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;
-        for (long i = 0; i < iters; i++)
-        {
-            c0 = Vector512.FusedMultiplyAdd(c0, a, b); c1 = Vector512.FusedMultiplyAdd(c1, a, b);
-            c2 = Vector512.FusedMultiplyAdd(c2, a, b); c3 = Vector512.FusedMultiplyAdd(c3, a, b);
-            c4 = Vector512.FusedMultiplyAdd(c4, a, b); c5 = Vector512.FusedMultiplyAdd(c5, a, b);
-            c6 = Vector512.FusedMultiplyAdd(c6, a, b); c7 = Vector512.FusedMultiplyAdd(c7, a, b);
-            c8 = Vector512.FusedMultiplyAdd(c8, a, b); c9 = Vector512.FusedMultiplyAdd(c9, a, b);
-            c10 = Vector512.FusedMultiplyAdd(c10, a, b); c11 = Vector512.FusedMultiplyAdd(c11, a, b);
-        }
-        return Vector512.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11);
-    }
 
-    private static float Fma256(long iters)
-    {
-        var a = Vector256.Create(0.999f);
-        var b = Vector256.Create(1e-7f);
-        Vector256<float> c0 = Vector256.Create(1f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
-        Vector256<float> c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;
-        for (long i = 0; i < iters; i++)
-        {
-            c0 = Vector256.FusedMultiplyAdd(c0, a, b); c1 = Vector256.FusedMultiplyAdd(c1, a, b);
-            c2 = Vector256.FusedMultiplyAdd(c2, a, b); c3 = Vector256.FusedMultiplyAdd(c3, a, b);
-            c4 = Vector256.FusedMultiplyAdd(c4, a, b); c5 = Vector256.FusedMultiplyAdd(c5, a, b);
-            c6 = Vector256.FusedMultiplyAdd(c6, a, b); c7 = Vector256.FusedMultiplyAdd(c7, a, b);
-            c8 = Vector256.FusedMultiplyAdd(c8, a, b); c9 = Vector256.FusedMultiplyAdd(c9, a, b);
-            c10 = Vector256.FusedMultiplyAdd(c10, a, b); c11 = Vector256.FusedMultiplyAdd(c11, a, b);
-        }
-        return Vector256.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11);
-    }
 
     private static int Madd512(long iters)
     {

@@ -17,10 +17,14 @@ public static class ByteSize
         long unit = s[i..].Trim().ToUpperInvariant() switch
         {
             "" or "B" => 1,
-            "K" or "KB" => 1000, "KIB" => 1L << 10,
-            "M" or "MB" => 1000_000, "MIB" => 1L << 20,
-            "G" or "GB" => 1000_000_000, "GIB" => 1L << 30,
-            "T" or "TB" => 1000_000_000_000, "TIB" => 1L << 40,
+            "K" or "KB" => 1000,
+            "KIB" => 1L << 10,
+            "M" or "MB" => 1000_000,
+            "MIB" => 1L << 20,
+            "G" or "GB" => 1000_000_000,
+            "GIB" => 1L << 30,
+            "T" or "TB" => 1000_000_000_000,
+            "TIB" => 1L << 40,
             _ => throw new ArgumentException($"{what} has an unknown unit in '{text}' (use B, KB, MB, GB, KiB, MiB, GiB)"),
         };
         double bytes = value * unit;

@@ -70,8 +70,19 @@ public sealed class QuantRecipe
 
     private static uint PureFileType(DType t) => t switch
     {
-        DType.F32 => 0, DType.F16 => 1, DType.Q4_0 => 2, DType.Q4_1 => 3, DType.Q8_0 => 7, DType.Q5_0 => 8, DType.Q5_1 => 9,
-        DType.Q2_K => 10, DType.Q3_K => 11, DType.Q4_K => 14, DType.Q5_K => 16, DType.Q6_K => 18, DType.BF16 => 32,
+        DType.F32 => 0,
+        DType.F16 => 1,
+        DType.Q4_0 => 2,
+        DType.Q4_1 => 3,
+        DType.Q8_0 => 7,
+        DType.Q5_0 => 8,
+        DType.Q5_1 => 9,
+        DType.Q2_K => 10,
+        DType.Q3_K => 11,
+        DType.Q4_K => 14,
+        DType.Q5_K => 16,
+        DType.Q6_K => 18,
+        DType.BF16 => 32,
         _ => throw new NotSupportedException($"no file type for {t}"),
     };
 

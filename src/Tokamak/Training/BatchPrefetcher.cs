@@ -30,7 +30,8 @@ public sealed class BatchPrefetcher<T> : IDisposable
             catch (OperationCanceledException) { }
             catch (Exception e) { _error = e; }
             finally { _queue.CompleteAdding(); }
-        }) { IsBackground = true, Name = "tokamak-batch-prefetch" };
+        })
+        { IsBackground = true, Name = "tokamak-batch-prefetch" };
         _thread.Start();
     }
 

@@ -171,8 +171,13 @@ public sealed class LlamaTrainModel
         var w = _layers[layer];
         return module switch
         {
-            LoraModule.Q => w.Wq, LoraModule.K => w.Wk, LoraModule.V => w.Wv, LoraModule.O => w.Wo,
-            LoraModule.Gate => w.WGate, LoraModule.Up => w.WUp, _ => w.WDown,
+            LoraModule.Q => w.Wq,
+            LoraModule.K => w.Wk,
+            LoraModule.V => w.Wv,
+            LoraModule.O => w.Wo,
+            LoraModule.Gate => w.WGate,
+            LoraModule.Up => w.WUp,
+            _ => w.WDown,
         };
     }
 

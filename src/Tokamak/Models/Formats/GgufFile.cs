@@ -237,16 +237,40 @@ public static class GgufTypes
     /// <summary>The ggml_type id of <paramref name="t"/> (the inverse of <see cref="ToDType"/>).</summary>
     public static uint FromDType(DType t) => t switch
     {
-        DType.F32 => 0, DType.F16 => 1, DType.Q4_0 => 2, DType.Q4_1 => 3, DType.Q5_0 => 6, DType.Q5_1 => 7, DType.Q8_0 => 8,
-        DType.Q2_K => 10, DType.Q3_K => 11, DType.Q4_K => 12, DType.Q5_K => 13, DType.Q6_K => 14, DType.BF16 => 30,
+        DType.F32 => 0,
+        DType.F16 => 1,
+        DType.Q4_0 => 2,
+        DType.Q4_1 => 3,
+        DType.Q5_0 => 6,
+        DType.Q5_1 => 7,
+        DType.Q8_0 => 8,
+        DType.Q2_K => 10,
+        DType.Q3_K => 11,
+        DType.Q4_K => 12,
+        DType.Q5_K => 13,
+        DType.Q6_K => 14,
+        DType.BF16 => 30,
         _ => throw new NotSupportedException($"dtype {t} has no GGUF type id"),
     };
 
     /// <summary>ggml's name for a type id (for messages).</summary>
     public static string Name(uint ggmlType) => ggmlType switch
     {
-        0 => "F32", 1 => "F16", 2 => "Q4_0", 3 => "Q4_1", 6 => "Q5_0", 7 => "Q5_1", 8 => "Q8_0", 9 => "Q8_1",
-        10 => "Q2_K", 11 => "Q3_K", 12 => "Q4_K", 13 => "Q5_K", 14 => "Q6_K", 15 => "Q8_K", 30 => "BF16",
+        0 => "F32",
+        1 => "F16",
+        2 => "Q4_0",
+        3 => "Q4_1",
+        6 => "Q5_0",
+        7 => "Q5_1",
+        8 => "Q8_0",
+        9 => "Q8_1",
+        10 => "Q2_K",
+        11 => "Q3_K",
+        12 => "Q4_K",
+        13 => "Q5_K",
+        14 => "Q6_K",
+        15 => "Q8_K",
+        30 => "BF16",
         _ => $"type {ggmlType}",
     };
 }

@@ -146,8 +146,18 @@ public sealed class GgufWriter
 
     private static uint ValueType(object v, string key) => v switch
     {
-        byte => 0, sbyte => 1, ushort => 2, short => 3, uint => 4, int => 5, float => 6, bool => 7, string => 8,
-        ulong => 10, long => 11, double => 12,
+        byte => 0,
+        sbyte => 1,
+        ushort => 2,
+        short => 3,
+        uint => 4,
+        int => 5,
+        float => 6,
+        bool => 7,
+        string => 8,
+        ulong => 10,
+        long => 11,
+        double => 12,
         Array a => CheckArray(a, key),
         _ => throw new ArgumentException($"metadata '{key}': {v.GetType().Name} is not a GGUF value type"),
     };

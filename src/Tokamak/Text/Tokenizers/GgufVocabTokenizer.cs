@@ -71,12 +71,12 @@ public sealed class GgufVocabTokenizer : Tokenizer
         switch (model)
         {
             case "llama":
-            {
-                var scores = GgufMetadataValues.Floats(metadata, "tokenizer.ggml.scores") ?? new float[tokens.Length];
-                if (scores.Length != tokens.Length)
-                    throw new InvalidDataException($"GGUF tokenizer.ggml.scores has {scores.Length} entries for {tokens.Length} tokens");
-                return new GgufVocabTokenizer(tokens, scores, types.Select(t => (SpmTokenType)t).ToArray(), metadata);
-            }
+                {
+                    var scores = GgufMetadataValues.Floats(metadata, "tokenizer.ggml.scores") ?? new float[tokens.Length];
+                    if (scores.Length != tokens.Length)
+                        throw new InvalidDataException($"GGUF tokenizer.ggml.scores has {scores.Length} entries for {tokens.Length} tokens");
+                    return new GgufVocabTokenizer(tokens, scores, types.Select(t => (SpmTokenType)t).ToArray(), metadata);
+                }
             case "gpt2":
                 return GgufBpeTokenizerBuilder.Build(tokens, types, metadata);
             default:

@@ -298,12 +298,12 @@ public sealed class HfTokenizer : Tokenizer
                     case ReplaceDecoder r: text = text.Replace(r.Literal!, r.Content, StringComparison.Ordinal); break;
                     case MetaspaceDecoder m: text = text.Replace(m.Replacement, " ", StringComparison.Ordinal); break;
                     case StripDecoder s:
-                    {
-                        int k = 0;
-                        while (k < s.Start && k < text.Length && text[k] == s.Content) k++;
-                        text = text[k..];
-                        break;
-                    }
+                        {
+                            int k = 0;
+                            while (k < s.Start && k < text.Length && text[k] == s.Content) k++;
+                            text = text[k..];
+                            break;
+                        }
                     case ByteFallbackDecoder when ByteFallbackDecoder.TryParseByte(text, out byte b):
                         return [b];
                     case ByteLevelDecoder when !isAdded:

@@ -130,8 +130,12 @@ public sealed unsafe class QuantRoundTripTests
         double rel = Math.Sqrt(se / ss);
         double limit = t switch
         {
-            DType.Q2_K => 0.40, DType.Q3_K => 0.25, DType.Q4_1 or DType.Q4_K => 0.12,
-            DType.Q5_0 or DType.Q5_1 or DType.Q5_K => 0.06, DType.Q6_K => 0.03, _ => 1,
+            DType.Q2_K => 0.40,
+            DType.Q3_K => 0.25,
+            DType.Q4_1 or DType.Q4_K => 0.12,
+            DType.Q5_0 or DType.Q5_1 or DType.Q5_K => 0.06,
+            DType.Q6_K => 0.03,
+            _ => 1,
         };
         Assert.True(rel < limit, $"{t}: relative RMS error {rel:F4} ≥ {limit}");
     }

@@ -102,8 +102,13 @@ internal static class JinjaOperations
         }
         string sym = op switch
         {
-            BinaryOp.Subtract => "-", BinaryOp.Multiply => "*", BinaryOp.Divide => "/", BinaryOp.FloorDivide => "//",
-            BinaryOp.Modulo => "%", BinaryOp.Power => "**", _ => op.ToString(),
+            BinaryOp.Subtract => "-",
+            BinaryOp.Multiply => "*",
+            BinaryOp.Divide => "/",
+            BinaryOp.FloorDivide => "//",
+            BinaryOp.Modulo => "%",
+            BinaryOp.Power => "**",
+            _ => op.ToString(),
         };
         throw Unsupported(sym, a, b);
     }

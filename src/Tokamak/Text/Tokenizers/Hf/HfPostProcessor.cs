@@ -28,17 +28,17 @@ internal sealed class HfPostProcessor
             case "ByteLevel":
                 return None;
             case "Sequence":
-            {
-                var prefix = new List<int>();
-                var suffix = new List<int>();
-                foreach (var p in HfJson.Array(e, "processors", "Sequence post_processor"))
                 {
-                    var part = FromJson(p);
-                    prefix.AddRange(part.Prefix);
-                    suffix.InsertRange(0, part.Suffix);
+                    var prefix = new List<int>();
+                    var suffix = new List<int>();
+                    foreach (var p in HfJson.Array(e, "processors", "Sequence post_processor"))
+                    {
+                        var part = FromJson(p);
+                        prefix.AddRange(part.Prefix);
+                        suffix.InsertRange(0, part.Suffix);
+                    }
+                    return new HfPostProcessor(prefix.ToArray(), suffix.ToArray());
                 }
-                return new HfPostProcessor(prefix.ToArray(), suffix.ToArray());
-            }
             case "TemplateProcessing":
                 return Template(e);
             case "BertProcessing" or "RobertaProcessing":

@@ -91,39 +91,39 @@ internal sealed class SplitPreTokenizer(OnigRegex pattern, SplitBehavior behavio
                 foreach (var s in segments) output.Add(piece[s.Start..s.End]);
                 break;
             case SplitBehavior.Contiguous:
-            {
-                int i = 0;
-                while (i < segments.Count)
                 {
-                    int j = i + 1;
-                    while (j < segments.Count && segments[j].IsMatch && segments[i].IsMatch) j++;
-                    output.Add(piece[segments[i].Start..segments[j - 1].End]);
-                    i = j;
+                    int i = 0;
+                    while (i < segments.Count)
+                    {
+                        int j = i + 1;
+                        while (j < segments.Count && segments[j].IsMatch && segments[i].IsMatch) j++;
+                        output.Add(piece[segments[i].Start..segments[j - 1].End]);
+                        i = j;
+                    }
+                    break;
                 }
-                break;
-            }
             case SplitBehavior.MergedWithPrevious:
-            {
-                int start = -1;
-                foreach (var s in segments)
                 {
-                    if (start < 0) start = s.Start;
-                    if (s.IsMatch) { output.Add(piece[start..s.End]); start = -1; }
+                    int start = -1;
+                    foreach (var s in segments)
+                    {
+                        if (start < 0) start = s.Start;
+                        if (s.IsMatch) { output.Add(piece[start..s.End]); start = -1; }
+                    }
+                    if (start >= 0) output.Add(piece[start..]);
+                    break;
                 }
-                if (start >= 0) output.Add(piece[start..]);
-                break;
-            }
             case SplitBehavior.MergedWithNext:
-            {
-                int start = -1;
-                foreach (var s in segments)
                 {
-                    if (s.IsMatch && start >= 0) { output.Add(piece[start..s.Start]); start = -1; }
-                    if (start < 0) start = s.Start;
+                    int start = -1;
+                    foreach (var s in segments)
+                    {
+                        if (s.IsMatch && start >= 0) { output.Add(piece[start..s.Start]); start = -1; }
+                        if (start < 0) start = s.Start;
+                    }
+                    if (start >= 0) output.Add(piece[start..]);
+                    break;
                 }
-                if (start >= 0) output.Add(piece[start..]);
-                break;
-            }
         }
     }
 }

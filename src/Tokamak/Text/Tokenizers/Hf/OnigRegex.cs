@@ -158,21 +158,21 @@ internal sealed class OnigRegex
             switch (c)
             {
                 case '\\':
-                {
-                    atomStart = sb.Length;
-                    int end = EscapeEnd(pattern, i);
-                    sb.Append(pattern, i, end - i);
-                    i = end;
-                    break;
-                }
+                    {
+                        atomStart = sb.Length;
+                        int end = EscapeEnd(pattern, i);
+                        sb.Append(pattern, i, end - i);
+                        i = end;
+                        break;
+                    }
                 case '[':
-                {
-                    atomStart = sb.Length;
-                    int end = ClassEnd(pattern, i);
-                    sb.Append(pattern, i, end - i);
-                    i = end;
-                    break;
-                }
+                    {
+                        atomStart = sb.Length;
+                        int end = ClassEnd(pattern, i);
+                        sb.Append(pattern, i, end - i);
+                        i = end;
+                        break;
+                    }
                 case '(':
                     groupStarts.Push(sb.Length);
                     sb.Append(c);
@@ -191,34 +191,34 @@ internal sealed class OnigRegex
                     i++;
                     break;
                 case '*' or '+' or '?' or '{':
-                {
-                    int end = c == '{' ? IntervalEnd(pattern, i) : i + 1;
-                    if (end < 0)
                     {
-                        // a literal '{'
-                        atomStart = sb.Length;
-                        sb.Append(c);
-                        i++;
+                        int end = c == '{' ? IntervalEnd(pattern, i) : i + 1;
+                        if (end < 0)
+                        {
+                            // a literal '{'
+                            atomStart = sb.Length;
+                            sb.Append(c);
+                            i++;
+                            break;
+                        }
+                        bool interval = c == '{';
+                        if (interval && pattern[i + 1] == ',') sb.Append("{0").Append(pattern, i + 1, end - i - 1); // Onig {,m} = {0,m}
+                        else sb.Append(pattern, i, end - i);
+                        i = end;
+                        if (i < pattern.Length && pattern[i] == '?')
+                        {
+                            sb.Append('?'); // lazy
+                            i++;
+                        }
+                        else if (i < pattern.Length && pattern[i] == '+' && atomStart >= 0)
+                        {
+                            i++;
+                            if (interval) { sb.Insert(atomStart, "(?:"); sb.Append(")+"); }
+                            else { sb.Insert(atomStart, "(?>"); sb.Append(')'); }
+                        }
+                        atomStart = -1;
                         break;
                     }
-                    bool interval = c == '{';
-                    if (interval && pattern[i + 1] == ',') sb.Append("{0").Append(pattern, i + 1, end - i - 1); // Onig {,m} = {0,m}
-                    else sb.Append(pattern, i, end - i);
-                    i = end;
-                    if (i < pattern.Length && pattern[i] == '?')
-                    {
-                        sb.Append('?'); // lazy
-                        i++;
-                    }
-                    else if (i < pattern.Length && pattern[i] == '+' && atomStart >= 0)
-                    {
-                        i++;
-                        if (interval) { sb.Insert(atomStart, "(?:"); sb.Append(")+"); }
-                        else { sb.Insert(atomStart, "(?>"); sb.Append(')'); }
-                    }
-                    atomStart = -1;
-                    break;
-                }
                 default:
                     atomStart = sb.Length;
                     sb.Append(c);

@@ -6,8 +6,10 @@ namespace Tokamak.Tensors.Kernels;
 /// read once for all n rows of x.
 /// </summary>
 /// <remarks>
-/// Weights are read in their stored format and converted in registers (no row is dequantized to memory); the output
-/// rows are split across <see cref="ComputePool.Shared"/>, and a call allocates nothing once warm.
+/// Weights are read in their stored format and converted in registers; the output rows are split across
+/// <see cref="ComputePool.Shared"/>, and a call allocates nothing once warm. Decode (n = 1) of Q8_0, Q5_0, Q4_K and
+/// Q6_K on AVX-512 runs straight from the blocks (<see cref="MatVecBlockKernels"/>); n &gt; 1 on a SIMD path is the
+/// register-blocked <see cref="PrefillGemm"/> (weight rows converted to F32 once per cache block).
 /// Precision: F32/F16/BF16 and all n &gt; 1 products accumulate the exact weight values against F32 activations
 /// in F32. For Q4_0 decode (n = 1, see <see cref="QuantizedDecode"/>) the activations are quantized to 8 bits per
 /// block of 32 (F32 scale amax/127, see <see cref="ActivationQ8"/>), the way llama.cpp does it: each x_j moves by

@@ -1,8 +1,8 @@
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
-using Perfolizer.Horology;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using Perfolizer.Horology;
 
 namespace Tokamak.Bench;
 

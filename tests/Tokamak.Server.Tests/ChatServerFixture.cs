@@ -1,7 +1,7 @@
-using Tokamak.Models;
 using System.Text.Json.Nodes;
 using Tokamak.Engine;
 using Tokamak.Engine.Sampling;
+using Tokamak.Models;
 using Tokamak.Server.Backend;
 using Tokamak.Text.Templates;
 

@@ -1,7 +1,7 @@
-using Tokamak.Models;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OpenAI.Chat;
+using Tokamak.Models;
 using Tokamak.Server.Backend;
 using Tokamak.Server.Tools;
 

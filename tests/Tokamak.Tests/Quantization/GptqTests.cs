@@ -1,11 +1,11 @@
 using Tokamak.Analysis;
 using Tokamak.Models;
 using Tokamak.Quantization;
-using Tokamak.Tests.Models.Formats;
 using Tokamak.Quantization.Calibration;
 using Tokamak.Quantization.Gptq;
 using Tokamak.Tensors;
 using Tokamak.Tensors.Kernels;
+using Tokamak.Tests.Models.Formats;
 
 namespace Tokamak.Tests.Quantization;
 

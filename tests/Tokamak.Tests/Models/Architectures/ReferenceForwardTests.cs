@@ -1,7 +1,7 @@
 using System.Text.Json;
-using Tokamak.Tests.Models;
 using Tokamak.Models;
 using Tokamak.Models.Architectures;
+using Tokamak.Tests.Models;
 
 namespace Tokamak.Tests.Models.Architectures;
 
